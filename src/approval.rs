@@ -1,0 +1,382 @@
+//! Per-call approval policy: how each request Codex sends during a turn is answered.
+//!
+//! The Codex side (`codex/turn.rs`) hands every server request here and never decides on its
+//! own; the MCP side only chooses the policy. Everything that is not an explicit "yes" is a
+//! decline, and every request kind the app-server can send has a well-formed answer, so a
+//! turn never waits on us.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use crate::codex::protocol::{ServerRequest, ServerRequestKind, METHOD_NOT_FOUND_CODE};
+
+/// How approval requests of one turn are answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ApprovalPolicy {
+    /// Decline every request; Codex carries on without the action.
+    #[default]
+    Deny,
+    /// Accept every request (only when the operator allows it with --allow-approvals).
+    Allow,
+    /// Forward each request to the caller as an MCP elicitation.
+    Ask,
+}
+
+impl ApprovalPolicy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ApprovalPolicy::Deny => "deny",
+            ApprovalPolicy::Allow => "allow",
+            ApprovalPolicy::Ask => "ask",
+        }
+    }
+}
+
+/// What was decided about one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Accept,
+    AcceptForSession,
+    Decline,
+    /// Decline and end the turn.
+    Cancel,
+}
+
+impl Decision {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::Accept => "accept",
+            Decision::AcceptForSession => "accept_for_session",
+            Decision::Decline => "decline",
+            Decision::Cancel => "cancel",
+        }
+    }
+}
+
+/// Who made the decision, reported back to the caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DecidedBy {
+    /// The call's `approval_policy`.
+    Policy,
+    /// An allow-list entry matched.
+    AllowList,
+    /// The human, through elicitation.
+    Human,
+    /// Nobody answered in time.
+    Timeout,
+    /// The bridge itself: a request kind it cannot forward, or a turn being shut down.
+    Bridge,
+}
+
+impl DecidedBy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DecidedBy::Policy => "policy",
+            DecidedBy::AllowList => "allow_list",
+            DecidedBy::Human => "human",
+            DecidedBy::Timeout => "timeout",
+            DecidedBy::Bridge => "bridge",
+        }
+    }
+}
+
+/// One entry of a turn result's `approvals` list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ApprovalRecord {
+    /// `command`, `file_change`, `permissions`, `user_input`, `mcp_elicitation`, `tool_call`, or `other`.
+    pub kind: String,
+    /// What Codex wanted: the command line, the files, the permissions, the question.
+    pub subject: String,
+    /// Codex's stated reason, when it gave one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// `accept`, `accept_for_session`, `decline` or `cancel`.
+    pub decision: String,
+    /// `policy`, `allow_list`, `human`, `timeout` or `bridge`.
+    pub decided_by: String,
+}
+
+/// The JSON-RPC answer to a server request.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Answer {
+    Result(Value),
+    Error { code: i64, message: String },
+}
+
+/// Decides server requests for one turn. Asynchronous because a human may be asked; the
+/// turn keeps processing events meanwhile, and an unanswered request is declined on drop.
+pub trait Approver: Send + Sync {
+    fn decide<'a>(
+        &'a self,
+        request: &'a ServerRequest,
+    ) -> Pin<Box<dyn Future<Output = (Decision, DecidedBy)> + Send + 'a>>;
+}
+
+/// The non-interactive policies: `deny` and `allow`.
+pub struct PolicyApprover(pub ApprovalPolicy);
+
+impl Approver for PolicyApprover {
+    fn decide<'a>(
+        &'a self,
+        request: &'a ServerRequest,
+    ) -> Pin<Box<dyn Future<Output = (Decision, DecidedBy)> + Send + 'a>> {
+        Box::pin(std::future::ready(decide_by_policy(self.0, request)))
+    }
+}
+
+/// Whether a request kind is an approval a policy may accept. Other kinds (questions for the
+/// user, auth refresh...) have no "yes" the bridge could give on the caller's behalf.
+pub fn is_approval(kind: &ServerRequestKind) -> bool {
+    match kind {
+        ServerRequestKind::CommandExecutionApproval
+        | ServerRequestKind::FileChangeApproval
+        | ServerRequestKind::PermissionsApproval
+        | ServerRequestKind::LegacyExecCommandApproval
+        | ServerRequestKind::LegacyApplyPatchApproval => true,
+        ServerRequestKind::ToolUserInput
+        | ServerRequestKind::McpServerElicitation
+        | ServerRequestKind::DynamicToolCall
+        | ServerRequestKind::ChatgptAuthTokensRefresh
+        | ServerRequestKind::AttestationGenerate
+        | ServerRequestKind::Unknown(_) => false,
+    }
+}
+
+/// Decide a request under a non-interactive policy (`deny` or `allow`).
+pub fn decide_by_policy(policy: ApprovalPolicy, request: &ServerRequest) -> (Decision, DecidedBy) {
+    if !is_approval(&request.kind) {
+        return (Decision::Decline, DecidedBy::Bridge);
+    }
+    match policy {
+        ApprovalPolicy::Allow => (Decision::Accept, DecidedBy::Policy),
+        ApprovalPolicy::Deny | ApprovalPolicy::Ask => (Decision::Decline, DecidedBy::Policy),
+    }
+}
+
+/// The answer that declines whatever was asked: used whenever nobody decided.
+pub fn safe_answer(request: &ServerRequest) -> Answer {
+    answer_for(request, Decision::Decline)
+}
+
+/// The wire answer for a decision, per request kind.
+pub fn answer_for(request: &ServerRequest, decision: Decision) -> Answer {
+    let v2_decision = match decision {
+        Decision::Accept => "accept",
+        Decision::AcceptForSession => "acceptForSession",
+        Decision::Decline => "decline",
+        Decision::Cancel => "cancel",
+    };
+    let accepted = matches!(decision, Decision::Accept | Decision::AcceptForSession);
+    match &request.kind {
+        ServerRequestKind::CommandExecutionApproval | ServerRequestKind::FileChangeApproval => {
+            Answer::Result(json!({ "decision": v2_decision }))
+        }
+        ServerRequestKind::PermissionsApproval => {
+            let granted = if accepted {
+                request
+                    .params
+                    .get("permissions")
+                    .cloned()
+                    .unwrap_or(json!({}))
+            } else {
+                json!({})
+            };
+            let scope = if decision == Decision::AcceptForSession {
+                "session"
+            } else {
+                "turn"
+            };
+            Answer::Result(json!({ "permissions": granted, "scope": scope }))
+        }
+        ServerRequestKind::LegacyExecCommandApproval
+        | ServerRequestKind::LegacyApplyPatchApproval => {
+            let legacy = match decision {
+                Decision::Accept => "approved",
+                Decision::AcceptForSession => "approved_for_session",
+                Decision::Decline => "denied",
+                Decision::Cancel => "abort",
+            };
+            Answer::Result(json!({ "decision": legacy }))
+        }
+        ServerRequestKind::ToolUserInput => Answer::Result(json!({ "answers": {} })),
+        ServerRequestKind::McpServerElicitation => {
+            let action = if decision == Decision::Cancel {
+                "cancel"
+            } else {
+                "decline"
+            };
+            Answer::Result(json!({ "action": action }))
+        }
+        ServerRequestKind::DynamicToolCall => {
+            Answer::Result(json!({ "success": false, "contentItems": [] }))
+        }
+        ServerRequestKind::ChatgptAuthTokensRefresh | ServerRequestKind::AttestationGenerate => {
+            Answer::Error {
+                code: METHOD_NOT_FOUND_CODE,
+                message: format!("codex-bridge cannot answer {}", request.method),
+            }
+        }
+        ServerRequestKind::Unknown(method) => Answer::Error {
+            code: METHOD_NOT_FOUND_CODE,
+            message: format!("codex-bridge does not handle {method}"),
+        },
+    }
+}
+
+/// A short, human-readable record of what was asked (without the decision yet).
+pub fn describe(request: &ServerRequest) -> (String, String, Option<String>) {
+    let reason = request.str_param("reason").map(str::to_string);
+    let (kind, subject) = match &request.kind {
+        ServerRequestKind::CommandExecutionApproval => (
+            "command",
+            request
+                .str_param("command")
+                .unwrap_or("(command not given)")
+                .to_string(),
+        ),
+        ServerRequestKind::LegacyExecCommandApproval => (
+            "command",
+            match request.params.get("command") {
+                Some(Value::Array(parts)) => parts
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                Some(other) => other.to_string(),
+                None => "(command not given)".into(),
+            },
+        ),
+        ServerRequestKind::FileChangeApproval => (
+            "file_change",
+            request
+                .str_param("grantRoot")
+                .map(|root| format!("write access under {root}"))
+                .unwrap_or_else(|| "apply a file change".into()),
+        ),
+        ServerRequestKind::LegacyApplyPatchApproval => (
+            "file_change",
+            request
+                .params
+                .get("fileChanges")
+                .and_then(Value::as_object)
+                .map(|files| files.keys().cloned().collect::<Vec<_>>().join(", "))
+                .unwrap_or_else(|| "apply a patch".into()),
+        ),
+        ServerRequestKind::PermissionsApproval => (
+            "permissions",
+            request
+                .params
+                .get("permissions")
+                .map(Value::to_string)
+                .unwrap_or_default(),
+        ),
+        ServerRequestKind::ToolUserInput => ("user_input", "a question for the user".into()),
+        ServerRequestKind::McpServerElicitation => (
+            "mcp_elicitation",
+            request
+                .str_param("message")
+                .unwrap_or("an MCP server asks for input")
+                .to_string(),
+        ),
+        ServerRequestKind::DynamicToolCall => (
+            "tool_call",
+            request.str_param("tool").unwrap_or("(tool)").to_string(),
+        ),
+        ServerRequestKind::ChatgptAuthTokensRefresh | ServerRequestKind::AttestationGenerate => {
+            ("other", request.method.clone())
+        }
+        ServerRequestKind::Unknown(method) => ("other", method.clone()),
+    };
+    (kind.to_string(), subject, reason)
+}
+
+/// Build the record for a decided request.
+pub fn record(request: &ServerRequest, decision: Decision, by: DecidedBy) -> ApprovalRecord {
+    let (kind, subject, reason) = describe(request);
+    ApprovalRecord {
+        kind,
+        subject,
+        reason,
+        decision: decision.as_str().to_string(),
+        decided_by: by.as_str().to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(method: &str, params: Value) -> ServerRequest {
+        ServerRequest::new(json!(0), method.to_string(), params)
+    }
+
+    #[test]
+    fn deny_declines_and_allow_accepts_commands() {
+        let req = request(
+            "item/commandExecution/requestApproval",
+            json!({"threadId":"t","command":"echo hi"}),
+        );
+        assert_eq!(
+            decide_by_policy(ApprovalPolicy::Deny, &req),
+            (Decision::Decline, DecidedBy::Policy)
+        );
+        assert_eq!(
+            decide_by_policy(ApprovalPolicy::Allow, &req),
+            (Decision::Accept, DecidedBy::Policy)
+        );
+        assert_eq!(
+            answer_for(&req, Decision::Decline),
+            Answer::Result(json!({"decision":"decline"}))
+        );
+    }
+
+    #[test]
+    fn allow_never_answers_questions_it_cannot_know() {
+        let req = request("item/tool/requestUserInput", json!({"threadId":"t"}));
+        assert_eq!(
+            decide_by_policy(ApprovalPolicy::Allow, &req),
+            (Decision::Decline, DecidedBy::Bridge)
+        );
+        assert_eq!(safe_answer(&req), Answer::Result(json!({"answers":{}})));
+    }
+
+    #[test]
+    fn declined_permissions_grant_nothing() {
+        let req = request(
+            "item/permissions/requestApproval",
+            json!({"permissions":{"network":{"enabled":true}}}),
+        );
+        assert_eq!(
+            safe_answer(&req),
+            Answer::Result(json!({"permissions":{}, "scope":"turn"}))
+        );
+        assert_eq!(
+            answer_for(&req, Decision::Accept),
+            Answer::Result(json!({"permissions":{"network":{"enabled":true}}, "scope":"turn"}))
+        );
+    }
+
+    #[test]
+    fn unknown_requests_get_an_error_answer_not_silence() {
+        let req = request("something/new", json!({}));
+        assert!(matches!(safe_answer(&req), Answer::Error { .. }));
+    }
+
+    #[test]
+    fn legacy_requests_use_legacy_words() {
+        let req = request(
+            "execCommandApproval",
+            json!({"conversationId":"t","command":["ls","-l"]}),
+        );
+        assert_eq!(
+            safe_answer(&req),
+            Answer::Result(json!({"decision":"denied"}))
+        );
+        assert_eq!(describe(&req).1, "ls -l");
+    }
+}

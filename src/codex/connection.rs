@@ -1,0 +1,552 @@
+//! One WebSocket JSON-RPC session with `codex app-server`, shared by every tool call.
+//!
+//! Owns the socket and the three tables that make multiplexing work:
+//! - pending requests: our request id -> the caller waiting for its answer (answers may come
+//!   out of order);
+//! - thread subscribers: thread id -> the turn currently running on it, which receives that
+//!   thread's notifications and server requests in arrival order;
+//! - the close signal: when the socket ends, every waiter is told at once, so no call hangs on
+//!   a dead server.
+//!
+//! Server requests (approvals and friends) are never left pending: one for a thread with no
+//! subscriber is declined here, and a [`Responder`] that is dropped unanswered declines itself.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::Value;
+use tokio::sync::{mpsc, oneshot};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_util::sync::CancellationToken;
+
+use super::protocol::{self, Incoming, RpcError, ServerRequest, TurnEvent};
+use crate::approval;
+use crate::error::CodexError;
+
+/// Which way a frame went, for wire tracing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    Sent,
+    Received,
+}
+
+/// Observer of every frame (CLI `-vv` / `--trace-file`). Called on the I/O tasks: keep it cheap.
+pub type FrameTap = Arc<dyn Fn(Direction, &str) + Send + Sync>;
+
+/// What a thread subscriber receives.
+#[derive(Debug)]
+pub enum ThreadMessage {
+    Event(TurnEvent),
+    Request(Responder),
+    /// The connection ended; no more messages will come.
+    Closed(String),
+}
+
+/// Tunables of one connection.
+#[derive(Clone)]
+pub struct ConnectionOptions {
+    /// How long one request may wait for its answer before the caller gets a timeout.
+    pub request_timeout: Duration,
+    /// How many times a request refused with -32001 "overloaded" is sent again.
+    pub overload_retries: u32,
+    pub tap: Option<FrameTap>,
+}
+
+impl Default for ConnectionOptions {
+    fn default() -> Self {
+        ConnectionOptions {
+            request_timeout: Duration::from_secs(120),
+            overload_retries: 8,
+            tap: None,
+        }
+    }
+}
+
+type PendingMap = HashMap<u64, oneshot::Sender<Result<Value, RpcError>>>;
+
+struct Shared {
+    pending: Mutex<PendingMap>,
+    threads: Mutex<HashMap<String, mpsc::UnboundedSender<ThreadMessage>>>,
+    closed: CancellationToken,
+    close_reason: Mutex<Option<String>>,
+    outgoing: mpsc::UnboundedSender<String>,
+    tap: Option<FrameTap>,
+}
+
+/// A live, initialized session. Cheap to share behind an `Arc`.
+pub struct Connection {
+    shared: Arc<Shared>,
+    next_id: AtomicU64,
+    options: ConnectionOptions,
+}
+
+/// The answer slot of one server request. Dropping it unanswered sends the safe default
+/// (decline), so a request can never be left pending by a bug, a cancelled call or a panic.
+pub struct Responder {
+    pub request: ServerRequest,
+    outgoing: Option<mpsc::UnboundedSender<String>>,
+    tap: Option<FrameTap>,
+}
+
+impl std::fmt::Debug for Responder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Responder")
+            .field("request", &self.request)
+            .finish()
+    }
+}
+
+impl Responder {
+    fn new(request: ServerRequest, shared: &Shared) -> Responder {
+        Responder {
+            request,
+            outgoing: Some(shared.outgoing.clone()),
+            tap: shared.tap.clone(),
+        }
+    }
+
+    /// Send the answer. Consumes the responder: a request is answered once.
+    pub fn answer(mut self, answer: approval::Answer) {
+        self.send(answer);
+    }
+
+    fn send(&mut self, answer: approval::Answer) {
+        let Some(outgoing) = self.outgoing.take() else {
+            return;
+        };
+        let frame = match answer {
+            approval::Answer::Result(result) => protocol::response_frame(&self.request.id, result),
+            approval::Answer::Error { code, message } => {
+                protocol::error_frame(&self.request.id, code, &message)
+            }
+        };
+        if let Some(tap) = &self.tap {
+            tap(Direction::Sent, &frame);
+        }
+        // A closed socket cannot take the answer; the server that asked is gone with it.
+        let _ = outgoing.send(frame);
+    }
+}
+
+impl Drop for Responder {
+    fn drop(&mut self) {
+        if self.outgoing.is_some() {
+            tracing::warn!(method = %self.request.method, "server request dropped unanswered; declining it");
+            let answer = approval::safe_answer(&self.request);
+            self.send(answer);
+        }
+    }
+}
+
+/// Removes a thread subscription when the turn that holds it ends, however it ends.
+pub struct Subscription {
+    pub receiver: mpsc::UnboundedReceiver<ThreadMessage>,
+    thread_id: String,
+    shared: Arc<Shared>,
+    // Kept to recognise our own map entry: a newer subscription on the same thread must not
+    // be removed by an older one ending late.
+    own_sender: mpsc::UnboundedSender<ThreadMessage>,
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        let mut threads = lock(&self.shared.threads);
+        if threads
+            .get(&self.thread_id)
+            .is_some_and(|sender| sender.same_channel(&self.own_sender))
+        {
+            threads.remove(&self.thread_id);
+        }
+        drop(threads);
+        // Requests still queued for us are declined by their responders' Drop.
+        self.receiver.close();
+        while let Ok(message) = self.receiver.try_recv() {
+            drop(message);
+        }
+    }
+}
+
+impl Connection {
+    /// Open the WebSocket, start the I/O tasks and run the `initialize` handshake.
+    pub async fn connect(
+        url: &str,
+        token: Option<&str>,
+        options: ConnectionOptions,
+    ) -> Result<Connection, CodexError> {
+        let mut request = url
+            .into_client_request()
+            .map_err(|e| CodexError::Start(format!("invalid app-server URL {url}: {e}")))?;
+        if let Some(token) = token {
+            let value = HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| {
+                CodexError::Start(
+                    "the app-server token contains characters not allowed in an HTTP header".into(),
+                )
+            })?;
+            request.headers_mut().insert("Authorization", value);
+        }
+        // Never send an Origin header: the app-server answers any Origin with HTTP 403.
+        request.headers_mut().remove("Origin");
+        let (socket, _) = tokio_tungstenite::connect_async_with_config(request, None, true)
+            .await
+            .map_err(|e| connect_error(url, e))?;
+        let (mut sink, mut stream) = socket.split();
+        let (outgoing, mut outgoing_rx) = mpsc::unbounded_channel::<String>();
+        let shared = Arc::new(Shared {
+            pending: Mutex::new(HashMap::new()),
+            threads: Mutex::new(HashMap::new()),
+            closed: CancellationToken::new(),
+            close_reason: Mutex::new(None),
+            outgoing,
+            tap: options.tap.clone(),
+        });
+
+        let writer_shared = shared.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    frame = outgoing_rx.recv() => {
+                        let Some(frame) = frame else { break };
+                        if let Err(e) = sink.send(Message::text(frame)).await {
+                            close(&writer_shared, format!("the app-server connection failed while sending: {e}"));
+                            break;
+                        }
+                    }
+                    () = writer_shared.closed.cancelled() => break,
+                }
+            }
+            let _ = sink.close().await;
+        });
+
+        let reader_shared = shared.clone();
+        tokio::spawn(async move {
+            let reason = loop {
+                tokio::select! {
+                    message = stream.next() => match message {
+                        Some(Ok(Message::Text(text))) => dispatch(&reader_shared, text.as_str()),
+                        Some(Ok(Message::Close(frame))) => {
+                            break match frame {
+                                Some(frame) => format!("the app-server closed the connection ({} {})", frame.code, frame.reason),
+                                None => "the app-server closed the connection".to_string(),
+                            };
+                        }
+                        // Binary, ping and pong frames carry nothing for us (tungstenite answers pings).
+                        Some(Ok(_)) => {}
+                        Some(Err(e)) => break format!("the app-server connection was lost: {e}"),
+                        None => break "the app-server connection was lost".to_string(),
+                    },
+                    () = reader_shared.closed.cancelled() => break "connection closed by the bridge".to_string(),
+                }
+            };
+            close(&reader_shared, reason);
+        });
+
+        let connection = Connection {
+            shared,
+            next_id: AtomicU64::new(1),
+            options,
+        };
+        connection.initialize().await?;
+        Ok(connection)
+    }
+
+    async fn initialize(&self) -> Result<(), CodexError> {
+        let params = protocol::InitializeParams {
+            client_info: protocol::ClientInfo {
+                name: "codex-bridge".into(),
+                version: env!("CARGO_PKG_VERSION").into(),
+            },
+            capabilities: protocol::InitializeCapabilities::default(),
+        };
+        let _: Value = self.request("initialize", &params).await?;
+        self.notify("initialized", Value::Object(Default::default()));
+        Ok(())
+    }
+
+    /// Send a request and wait for its answer, retrying "Server overloaded" (-32001) with
+    /// jittered exponential backoff, bounded by `overload_retries`.
+    pub async fn request<P: Serialize, R: DeserializeOwned>(
+        &self,
+        method: &str,
+        params: &P,
+    ) -> Result<R, CodexError> {
+        let params = serde_json::to_value(params)
+            .map_err(|e| CodexError::Protocol(format!("cannot encode {method} params: {e}")))?;
+        let mut attempt = 0;
+        loop {
+            match self.request_once(method, params.clone()).await {
+                Err(CodexError::Rpc(error)) if error.code == protocol::OVERLOADED_CODE => {
+                    attempt += 1;
+                    if attempt > self.options.overload_retries {
+                        return Err(CodexError::Overloaded { attempts: attempt });
+                    }
+                    let delay = backoff_delay(attempt);
+                    tracing::debug!(method, attempt, ?delay, "app-server overloaded; retrying");
+                    tokio::time::sleep(delay).await;
+                }
+                Err(e) => return Err(e),
+                Ok(value) => {
+                    return serde_json::from_value(value).map_err(|e| {
+                        CodexError::Protocol(format!("unexpected {method} response: {e}"))
+                    })
+                }
+            }
+        }
+    }
+
+    async fn request_once(&self, method: &str, params: Value) -> Result<Value, CodexError> {
+        if let Some(reason) = self.closed_reason() {
+            return Err(CodexError::ConnectionLost(reason));
+        }
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let (tx, rx) = oneshot::channel();
+        lock(&self.shared.pending).insert(id, tx);
+        // Removes the pending entry if this future is dropped (cancelled call) or times out.
+        let _guard = PendingGuard {
+            shared: &self.shared,
+            id,
+        };
+        self.send_frame(protocol::request_frame(id, method, params));
+        tokio::select! {
+            answer = rx => match answer {
+                Ok(Ok(value)) => Ok(value),
+                Ok(Err(error)) => Err(CodexError::Rpc(error)),
+                Err(_) => Err(CodexError::ConnectionLost(self.closed_reason().unwrap_or_else(|| "the app-server connection was lost".into()))),
+            },
+            () = tokio::time::sleep(self.options.request_timeout) => Err(CodexError::Timeout {
+                what: format!("the app-server's answer to {method}"),
+                after: self.options.request_timeout,
+            }),
+        }
+    }
+
+    /// Fire-and-forget notification to the server.
+    pub fn notify(&self, method: &str, params: Value) {
+        let frame = serde_json::json!({ "method": method, "params": params }).to_string();
+        self.send_frame(frame);
+    }
+
+    fn send_frame(&self, frame: String) {
+        if let Some(tap) = &self.shared.tap {
+            tap(Direction::Sent, &frame);
+        }
+        let _ = self.shared.outgoing.send(frame);
+    }
+
+    /// Route this thread's notifications and server requests to the returned subscription
+    /// until it is dropped. Subscribe BEFORE `turn/start`: its events can arrive before its
+    /// response does.
+    pub fn subscribe(&self, thread_id: &str) -> Subscription {
+        let (sender, receiver) = mpsc::unbounded_channel();
+        if let Some(reason) = self.closed_reason() {
+            let _ = sender.send(ThreadMessage::Closed(reason));
+        }
+        lock(&self.shared.threads).insert(thread_id.to_string(), sender.clone());
+        Subscription {
+            receiver,
+            thread_id: thread_id.to_string(),
+            shared: self.shared.clone(),
+            own_sender: sender,
+        }
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.shared.closed.is_cancelled()
+    }
+
+    pub fn closed_reason(&self) -> Option<String> {
+        if !self.is_closed() {
+            return None;
+        }
+        Some(
+            lock(&self.shared.close_reason)
+                .clone()
+                .unwrap_or_else(|| "the app-server connection was closed".into()),
+        )
+    }
+
+    /// Resolves when the connection has ended.
+    pub async fn closed(&self) {
+        self.shared.closed.cancelled().await;
+    }
+
+    /// Close the socket; every waiter is told.
+    pub fn close(&self, reason: &str) {
+        close(&self.shared, reason.to_string());
+    }
+
+    /// Requests still waiting for an answer (for tests and the soak report).
+    pub fn pending_requests(&self) -> usize {
+        lock(&self.shared.pending).len()
+    }
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        close(&self.shared, "connection dropped by the bridge".into());
+    }
+}
+
+struct PendingGuard<'a> {
+    shared: &'a Shared,
+    id: u64,
+}
+
+impl Drop for PendingGuard<'_> {
+    fn drop(&mut self) {
+        lock(&self.shared.pending).remove(&self.id);
+    }
+}
+
+fn dispatch(shared: &Arc<Shared>, text: &str) {
+    if let Some(tap) = &shared.tap {
+        tap(Direction::Received, text);
+    }
+    let incoming = match Incoming::decode(text) {
+        Ok(incoming) => incoming,
+        Err(e) => {
+            tracing::warn!(error = %e, frame = %truncate(text, 200), "ignoring undecodable frame from the app-server");
+            return;
+        }
+    };
+    match incoming {
+        Incoming::Response { id, result } => resolve(shared, &id, Ok(result)),
+        Incoming::ErrorResponse { id, error } => resolve(shared, &id, Err(error)),
+        Incoming::Notification { method, params } => {
+            let Some(thread_id) = Incoming::thread_id(&params).map(str::to_string) else {
+                tracing::trace!(%method, "notification not scoped to a thread");
+                return;
+            };
+            let event = TurnEvent::decode(&method, params);
+            if let TurnEvent::Other { method } = &event {
+                tracing::trace!(%method, %thread_id, "notification not used by turns");
+                return;
+            }
+            let sender = lock(&shared.threads).get(&thread_id).cloned();
+            match sender {
+                Some(sender) => {
+                    let _ = sender.send(ThreadMessage::Event(event));
+                }
+                None => {
+                    tracing::trace!(%method, %thread_id, "notification for a thread with no running turn")
+                }
+            }
+        }
+        Incoming::Request { id, method, params } => {
+            let thread_id = Incoming::thread_id(&params).map(str::to_string);
+            let request = ServerRequest::new(id, method, params);
+            let responder = Responder::new(request, shared);
+            let sender =
+                thread_id.and_then(|thread_id| lock(&shared.threads).get(&thread_id).cloned());
+            match sender {
+                Some(sender) => {
+                    // If the turn just ended, the message (and responder) comes back and is
+                    // dropped here, which declines the request.
+                    let _ = sender.send(ThreadMessage::Request(responder));
+                }
+                None => {
+                    tracing::info!(method = %responder.request.method, "server request for no running turn; declining");
+                    drop(responder);
+                }
+            }
+        }
+    }
+}
+
+fn resolve(shared: &Shared, id: &Value, answer: Result<Value, RpcError>) {
+    let Some(id) = id.as_u64() else {
+        tracing::warn!(%id, "response with an id the bridge never uses; ignored");
+        return;
+    };
+    match lock(&shared.pending).remove(&id) {
+        Some(waiter) => {
+            let _ = waiter.send(answer);
+        }
+        None => tracing::debug!(id, "response to an unknown or abandoned request; ignored"),
+    }
+}
+
+fn close(shared: &Shared, reason: String) {
+    if shared.closed.is_cancelled() {
+        return;
+    }
+    tracing::info!(%reason, "app-server connection closed");
+    lock(&shared.close_reason).get_or_insert(reason.clone());
+    shared.closed.cancel();
+    // Dropping the waiters wakes every pending request with "connection lost".
+    lock(&shared.pending).clear();
+    let subscribers: Vec<_> = lock(&shared.threads).drain().collect();
+    for (_, sender) in subscribers {
+        let _ = sender.send(ThreadMessage::Closed(reason.clone()));
+    }
+}
+
+fn connect_error(url: &str, error: tokio_tungstenite::tungstenite::Error) -> CodexError {
+    use tokio_tungstenite::tungstenite::Error as WsError;
+    match error {
+        WsError::Http(response) if response.status().as_u16() == 401 => CodexError::Start(format!(
+            "the app-server at {url} refused the token (HTTP 401): check --app-server-token-file / CODEX_APP_SERVER_TOKEN"
+        )),
+        WsError::Http(response) => CodexError::Start(format!(
+            "the app-server at {url} refused the WebSocket upgrade (HTTP {})",
+            response.status()
+        )),
+        other => CodexError::Start(format!("cannot connect to the app-server at {url}: {other}")),
+    }
+}
+
+/// Exponential backoff from 20 ms, capped at 2 s, with full jitter so that many callers
+/// refused at once do not come back at once.
+pub fn backoff_delay(attempt: u32) -> Duration {
+    let cap_ms = (20u64 << attempt.min(7)).min(2_000);
+    Duration::from_millis(cap_ms / 2 + jitter(cap_ms / 2 + 1))
+}
+
+fn jitter(below: u64) -> u64 {
+    let mut bytes = [0u8; 8];
+    if getrandom::fill(&mut bytes).is_err() {
+        return below / 2;
+    }
+    u64::from_le_bytes(bytes) % below.max(1)
+}
+
+fn truncate(text: &str, max: usize) -> &str {
+    match text.char_indices().nth(max) {
+        Some((index, _)) => &text[..index],
+        None => text,
+    }
+}
+
+/// The maps are only touched in short, non-async sections; a poisoned lock (a panic while
+/// holding it) leaves them usable, so recover rather than spread the panic.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        for attempt in 1..20 {
+            let delay = backoff_delay(attempt);
+            assert!(delay <= Duration::from_millis(2_001), "{delay:?}");
+            assert!(delay >= Duration::from_millis(10), "{delay:?}");
+        }
+    }
+
+    #[test]
+    fn truncate_respects_char_boundaries() {
+        assert_eq!(truncate("héllo", 2), "hé");
+        assert_eq!(truncate("hi", 10), "hi");
+    }
+}

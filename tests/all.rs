@@ -1,0 +1,4 @@
+//! One integration-test binary (one link step) holding every suite.
+
+mod common;
+mod suite;

@@ -1,0 +1,209 @@
+//! The built `codex-bridge` binary, driven over stdio by an rmcp client: the real MCP wire.
+//!
+//! [`Bridge::start`] launches `codex-bridge serve` with the test's Codex environment and
+//! connects a [`TestClient`] that records progress notifications and can declare a protocol
+//! version. Helpers unwrap tool results into their structured JSON or error text.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rmcp::model::{
+    CallToolRequestParams, CallToolResult, ClientCapabilities, ClientConfig, Implementation,
+    ProgressNotificationParam, ProtocolVersion,
+};
+use rmcp::service::{NotificationContext, RunningService};
+use rmcp::{ClientHandler, RoleClient, ServiceExt};
+use serde_json::Value;
+use tokio::process::{Child, Command};
+
+use super::codex_env::{codex_bin, CodexEnv};
+
+/// An MCP client for tests: declares a chosen protocol version and records progress.
+#[derive(Clone)]
+pub struct TestClient {
+    pub version: ProtocolVersion,
+    pub progress: Arc<Mutex<Vec<ProgressNotificationParam>>>,
+}
+
+impl TestClient {
+    pub fn new(version: ProtocolVersion) -> TestClient {
+        TestClient {
+            version,
+            progress: Arc::new(Mutex::new(Vec::new())),
+        }
+    }
+}
+
+impl ClientHandler for TestClient {
+    fn get_info(&self) -> ClientConfig {
+        ClientConfig::new(
+            ClientCapabilities::default(),
+            Implementation::new("codex-bridge-tests", "0"),
+        )
+        .with_protocol_version(self.version.clone())
+    }
+
+    async fn on_progress(
+        &self,
+        params: ProgressNotificationParam,
+        _context: NotificationContext<RoleClient>,
+    ) {
+        self.progress.lock().expect("progress lock").push(params);
+    }
+}
+
+/// How to start a bridge.
+pub struct BridgeOptions {
+    pub args: Vec<String>,
+    pub envs: Vec<(String, String)>,
+    pub version: ProtocolVersion,
+    pub current_dir: Option<PathBuf>,
+}
+
+impl BridgeOptions {
+    /// Embedded app-server from the pinned Codex, cwd roots at the workspace, `allow` enabled.
+    pub fn embedded(env: &CodexEnv) -> BridgeOptions {
+        let mut envs = env.envs();
+        envs.push(("CODEX_BIN".into(), codex_bin().display().to_string()));
+        BridgeOptions {
+            args: vec![
+                "--allowed-root".into(),
+                env.workspace.path().display().to_string(),
+                "--allow-approvals".into(),
+            ],
+            envs,
+            version: ProtocolVersion::V_2025_11_25,
+            current_dir: Some(env.workspace.path().to_path_buf()),
+        }
+    }
+}
+
+pub struct Bridge {
+    pub client: RunningService<RoleClient, TestClient>,
+    pub child: Child,
+    pub handler: TestClient,
+    stderr_path: PathBuf,
+    _stderr_dir: tempfile::TempDir,
+}
+
+pub fn bridge_bin() -> &'static str {
+    env!("CARGO_BIN_EXE_codex-bridge")
+}
+
+impl Bridge {
+    pub async fn start(options: BridgeOptions) -> Bridge {
+        let stderr_dir = tempfile::tempdir().expect("stderr dir");
+        let stderr_path = stderr_dir.path().join("bridge.stderr");
+        let stderr = std::fs::File::create(&stderr_path).expect("stderr file");
+        let mut command = Command::new(bridge_bin());
+        command
+            .arg("serve")
+            .args(&options.args)
+            .envs(options.envs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .env("CODEX_BRIDGE_LOG", "debug")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(stderr)
+            .kill_on_drop(true);
+        if let Some(dir) = &options.current_dir {
+            command.current_dir(dir);
+        }
+        let mut child = command.spawn().expect("spawn codex-bridge");
+        let stdout = child.stdout.take().expect("stdout");
+        let stdin = child.stdin.take().expect("stdin");
+        let handler = TestClient::new(options.version);
+        let client = handler
+            .clone()
+            .serve((stdout, stdin))
+            .await
+            .expect("MCP initialize with codex-bridge");
+        Bridge {
+            client,
+            child,
+            handler,
+            stderr_path,
+            _stderr_dir: stderr_dir,
+        }
+    }
+
+    pub async fn call(&self, tool: &str, args: Value) -> CallToolResult {
+        let Value::Object(arguments) = args else {
+            panic!("tool arguments must be an object");
+        };
+        let params = CallToolRequestParams::new(tool.to_string()).with_arguments(arguments);
+        tokio::time::timeout(Duration::from_secs(60), self.client.call_tool(params))
+            .await
+            .unwrap_or_else(|_| {
+                panic!(
+                    "{tool} did not answer within 60 s; stderr:\n{}",
+                    self.stderr()
+                )
+            })
+            .unwrap_or_else(|e| {
+                panic!(
+                    "{tool} failed at the protocol level: {e}; stderr:\n{}",
+                    self.stderr()
+                )
+            })
+    }
+
+    /// Call a tool that must succeed; returns its structured content.
+    pub async fn call_ok(&self, tool: &str, args: Value) -> Value {
+        let result = self.call(tool, args).await;
+        assert_ne!(
+            result.is_error,
+            Some(true),
+            "{tool} returned an error: {}\nstderr:\n{}",
+            text_of(&result),
+            self.stderr()
+        );
+        result
+            .structured_content
+            .clone()
+            .unwrap_or_else(|| panic!("{tool} returned no structuredContent: {result:?}"))
+    }
+
+    /// Call a tool that must fail as a tool result (`isError: true`); returns its text.
+    pub async fn call_err(&self, tool: &str, args: Value) -> String {
+        let result = self.call(tool, args).await;
+        assert_eq!(
+            result.is_error,
+            Some(true),
+            "{tool} should have failed: {result:?}"
+        );
+        text_of(&result)
+    }
+
+    pub fn stderr(&self) -> String {
+        std::fs::read_to_string(&self.stderr_path).unwrap_or_default()
+    }
+
+    pub fn stderr_path(&self) -> &Path {
+        &self.stderr_path
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id().expect("bridge pid")
+    }
+
+    /// Close the MCP session (stdin) and wait for the bridge to exit.
+    pub async fn stop(mut self) -> std::process::ExitStatus {
+        let _ = self.client.cancel().await;
+        tokio::time::timeout(Duration::from_secs(15), self.child.wait())
+            .await
+            .expect("bridge exits after stdin closes")
+            .expect("wait for bridge")
+    }
+}
+
+pub fn text_of(result: &CallToolResult) -> String {
+    result
+        .content
+        .iter()
+        .filter_map(|block| block.as_text().map(|text| text.text.clone()))
+        .collect::<Vec<_>>()
+        .join("\n")
+}

@@ -1,0 +1,126 @@
+//! A throw-away Codex installation for one test: `CODEX_HOME` with a `config.toml` that points at a
+//! [`FakeModel`], a clean `HOME`, and a workspace directory.
+//!
+//! The real Codex binary comes from the pinned npm package in `node_modules`; tests never skip when
+//! it is missing, they fail with instructions.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+use super::fake_model::FakeModel;
+
+/// The native Codex binary from `<crate>/node_modules`. Spawn this, not the node wrapper in
+/// `node_modules/.bin`: SIGKILL on the wrapper leaves the native child running.
+pub fn codex_bin() -> PathBuf {
+    let (package, triple) = match (std::env::consts::OS, std::env::consts::ARCH) {
+        ("linux", "x86_64") => ("codex-linux-x64", "x86_64-unknown-linux-musl"),
+        ("linux", "aarch64") => ("codex-linux-arm64", "aarch64-unknown-linux-musl"),
+        ("macos", "x86_64") => ("codex-darwin-x64", "x86_64-apple-darwin"),
+        ("macos", "aarch64") => ("codex-darwin-arm64", "aarch64-apple-darwin"),
+        (os, arch) => panic!("no Codex test binary is known for {os}/{arch}"),
+    };
+    let bin = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("node_modules/@openai")
+        .join(package)
+        .join("vendor")
+        .join(triple)
+        .join("bin/codex");
+    assert!(
+        bin.is_file(),
+        "Codex is not installed for the tests: run `npm ci` (pinned @openai/codex in package.json) \
+         or use the README's test command (looked for {})",
+        bin.display()
+    );
+    bin
+}
+
+/// Temporary directories for one Codex app-server. They are deleted when this is dropped, so keep
+/// it alive until the server process is gone.
+pub struct CodexEnv {
+    pub codex_home: tempfile::TempDir,
+    pub home: tempfile::TempDir,
+    pub workspace: tempfile::TempDir,
+}
+
+impl CodexEnv {
+    /// Creates the directories and a `config.toml` that sends every model request to `model`.
+    pub fn new(model: &FakeModel) -> CodexEnv {
+        let codex_home = tempfile::Builder::new()
+            .prefix("codex-home-")
+            .tempdir()
+            .expect("create CODEX_HOME temp dir");
+        let home = tempfile::Builder::new()
+            .prefix("codex-user-home-")
+            .tempdir()
+            .expect("create HOME temp dir");
+        let workspace = tempfile::Builder::new()
+            .prefix("codex-workspace-")
+            .tempdir()
+            .expect("create workspace temp dir");
+        let config = CONFIG_TEMPLATE.replace("{BASE_URL}", &model.base_url());
+        std::fs::write(codex_home.path().join("config.toml"), config)
+            .expect("write CODEX_HOME/config.toml");
+        CodexEnv {
+            codex_home,
+            home,
+            workspace,
+        }
+    }
+
+    /// Environment variables for the spawned `codex` process (on top of the inherited ones).
+    pub fn envs(&self) -> Vec<(String, String)> {
+        let path = |dir: &tempfile::TempDir| dir.path().to_string_lossy().into_owned();
+        let home = path(&self.home);
+        vec![
+            ("CODEX_HOME".into(), path(&self.codex_home)),
+            // A clean HOME: Codex runs commands and its shell snapshot through login shells
+            // (`bash -lc`), and the developer's start-up files (pyenv, ...) can spawn helpers that
+            // outlive the server. The XDG dirs and BASH_ENV/ENV would otherwise still point at the
+            // developer's files when set explicitly.
+            ("HOME".into(), home.clone()),
+            ("XDG_CONFIG_HOME".into(), format!("{home}/.config")),
+            ("XDG_CACHE_HOME".into(), format!("{home}/.cache")),
+            ("XDG_DATA_HOME".into(), format!("{home}/.local/share")),
+            ("XDG_STATE_HOME".into(), format!("{home}/.local/state")),
+            ("BASH_ENV".into(), String::new()),
+            ("ENV".into(), String::new()),
+            // Real credentials must never reach a test run (the mock provider ignores them, but
+            // Codex's login/auth code still reads these).
+            ("OPENAI_API_KEY".into(), String::new()),
+            ("CODEX_API_KEY".into(), String::new()),
+        ]
+    }
+}
+
+/// `approval_policy = "never"` is only the default: tests pass `on-request` per thread/turn.
+/// (`"untrusted"` here is a fatal startup error in 0.169.) Every key below passes
+/// `codex app-server --strict-config`.
+const CONFIG_TEMPLATE: &str = r#"# Written by tests/common/codex_env.rs for one test run.
+model = "mock-model"
+model_provider = "mock"
+approval_policy = "never"
+sandbox_mode = "read-only"
+# No update check (a TUI feature, but cheap to pin).
+check_for_update_on_startup = false
+# Keep the hosted web_search tool out of the tool list sent to the model.
+web_search = "disabled"
+
+[analytics]
+# Turn metadata otherwise says `analytics_enabled: true`.
+enabled = false
+
+[features]
+# The plugin marketplace sync runs `git ls-remote https://github.com/openai/plugins.git` at
+# startup; that is network access outside the fake model.
+plugins = false
+# ChatGPT apps/connectors: no use without a ChatGPT login.
+apps = false
+
+[model_providers.mock]
+name = "mock"
+base_url = "{BASE_URL}"
+wire_api = "responses"
+# Retries would turn a FAIL reply into ~25 s of "Reconnecting..." before the turn fails.
+request_max_retries = 0
+stream_max_retries = 0
+"#;

@@ -1,0 +1,700 @@
+//! A fake OpenAI Responses API for driving the real `codex app-server` in tests.
+//!
+//! `FakeModel::start()` listens on `127.0.0.1:<random port>` and speaks just enough HTTP/1.1 for
+//! Codex: one request per connection, answered with `Connection: close`. It is written on bare
+//! tokio sockets (no hyper/axum) so the test build stays small.
+//!
+//! Routes:
+//! - `GET /v1/models` (any query) -> `{"models":[]}`.
+//! - `POST /v1/responses` -> a Server-Sent-Events stream decided by the request body (below).
+//!
+//! The reply is rule based, so one server can serve many concurrent tests. If the last `input` item
+//! is a `function_call_output` / `custom_tool_call_output`, the model says `saw: <output text>`.
+//! Otherwise the text of the last user message is the PROMPT, and the earliest of these directives
+//! in it wins (a directive must not be glued to letters or digits on either side, so `CHANGE`
+//! does not trigger `HANG`):
+//!
+//! | directive            | reply                                                                   |
+//! |----------------------|-------------------------------------------------------------------------|
+//! | `RUN: <cmd>`         | `exec_command` call with `sandbox_permissions: "require_escalated"`;    |
+//! |                      | under `on-request` Codex asks the client for approval                   |
+//! | `RUNSANDBOXED: <cmd>`| `exec_command` call with `sandbox_permissions: "use_default"`           |
+//! | `FAIL`               | HTTP 500 `{"error":{"message":"fake model failure",...}}`               |
+//! | `DELTAS:<n>`         | n `response.output_text.delta` events of `x`, then the message `x`*n    |
+//! | `SLOW:<ms>`          | `response.created`, a pause of `<ms>`, then the default answer          |
+//! | `HANG`               | `response.created`, then nothing until the client goes away             |
+//! | `JSON:<json>`        | the rest of the line, verbatim (structured-output tests)                |
+//! | `HISTORY`            | every real user prompt of the request, joined with ` | `                |
+//! | (none)               | `answer: <PROMPT>`                                                      |
+//!
+//! `<cmd>` and `<json>` run to the end of the line. `HISTORY` skips the user-role messages Codex
+//! injects itself (one message holding `# AGENTS.md instructions for <cwd>\n\n<INSTRUCTIONS>...`
+//! and/or `<environment_context>...`); system prompt, skills and permissions go in `developer`
+//! messages and are never user text. Every completed response reports usage
+//! `input_tokens: 10, output_tokens: 5, total_tokens: 15`.
+//!
+//! Request bodies: Codex 0.169 sends an uncompressed JSON body with `content-length` (no
+//! `content-encoding`, no chunking) to a custom provider like this one, although its
+//! `enable_request_compression` feature is on by default (it did not apply here). Chunked
+//! bodies are decoded anyway; a compressed body gets HTTP 415 so a change in Codex shows up loudly
+//! instead of as a confusing parse error.
+//!
+//! Tool outputs as the model sees them (and so as `saw: ...` reports them):
+//! - accepted/unsandboxed `exec_command`: `Chunk ID: ..\nWall time: ..\nProcess exited with code 0\n
+//!   Original token count: N\nOutput:\n<stdout>`;
+//! - declined approval: `exec_command failed: CreateProcess { message: "Rejected(\"rejected by user\")" }`.
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::{JoinHandle, JoinSet};
+
+/// Upper bound for request headers and bodies; Codex requests are far below this.
+const MAX_REQUEST_BYTES: usize = 64 * 1024 * 1024;
+
+/// A running fake model server. Dropping it stops the server and every open connection.
+pub struct FakeModel {
+    addr: SocketAddr,
+    state: Arc<State>,
+    accept_task: JoinHandle<()>,
+}
+
+#[derive(Default)]
+struct State {
+    requests: Mutex<Vec<Value>>,
+    dropped: AtomicUsize,
+    next_id: AtomicU64,
+}
+
+impl State {
+    fn fresh_id(&self, prefix: &str) -> String {
+        format!("{prefix}_{}", self.next_id.fetch_add(1, Ordering::Relaxed))
+    }
+}
+
+impl FakeModel {
+    /// Binds a random local port and starts serving.
+    pub async fn start() -> FakeModel {
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("fake model: bind 127.0.0.1:0");
+        let addr = listener.local_addr().expect("fake model: local_addr");
+        let state = Arc::new(State::default());
+        let accept_state = state.clone();
+        let accept_task = tokio::spawn(async move {
+            // The JoinSet lives inside this task, so aborting the accept task (on drop) also aborts
+            // every connection task, including HANG streams that would otherwise never end.
+            let mut connections = JoinSet::new();
+            loop {
+                tokio::select! {
+                    accepted = listener.accept() => {
+                        let Ok((stream, _)) = accepted else {
+                            // e.g. out of file descriptors: back off instead of spinning.
+                            tokio::time::sleep(Duration::from_millis(10)).await;
+                            continue;
+                        };
+                        let state = accept_state.clone();
+                        connections.spawn(async move { serve_connection(stream, state).await });
+                    }
+                    // Reap finished connections so the set does not grow without bound.
+                    Some(_) = connections.join_next(), if !connections.is_empty() => {}
+                }
+            }
+        });
+        FakeModel {
+            addr,
+            state,
+            accept_task,
+        }
+    }
+
+    /// Base URL for a Codex `model_providers.<id>.base_url`, e.g. `http://127.0.0.1:PORT/v1`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}/v1", self.addr)
+    }
+
+    /// Every `POST /v1/responses` body seen so far, in arrival order.
+    pub fn requests(&self) -> Vec<Value> {
+        self.state
+            .requests
+            .lock()
+            .expect("fake model: requests lock")
+            .clone()
+    }
+
+    /// How many streamed responses (HANG, SLOW, DELTAS, ...) lost their client before the end.
+    pub fn dropped_connections(&self) -> usize {
+        self.state.dropped.load(Ordering::SeqCst)
+    }
+
+    /// Waits until at least `n` streams were dropped by the client; false on timeout.
+    pub async fn wait_for_dropped(&self, n: usize, timeout: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            if self.dropped_connections() >= n {
+                return true;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+}
+
+impl Drop for FakeModel {
+    fn drop(&mut self) {
+        self.accept_task.abort();
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP plumbing
+
+struct Request {
+    method: String,
+    path: String,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Request {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+async fn serve_connection(mut stream: TcpStream, state: Arc<State>) {
+    let Some(request) = read_request(&mut stream).await else {
+        return;
+    };
+    let path = request.path.split('?').next().unwrap_or_default();
+    match (request.method.as_str(), path) {
+        ("GET", "/v1/models") => {
+            let _ = write_json(&mut stream, "200 OK", &json!({ "models": [] })).await;
+        }
+        ("POST", "/v1/responses") => {
+            if let Some(encoding) = request
+                .header("content-encoding")
+                .filter(|e| !e.eq_ignore_ascii_case("identity"))
+            {
+                let error = json!({ "error": {
+                    "message": format!("fake model cannot decode content-encoding {encoding}"),
+                    "type": "invalid_request_error",
+                }});
+                let _ = write_json(&mut stream, "415 Unsupported Media Type", &error).await;
+                return;
+            }
+            let body: Value = match serde_json::from_slice(&request.body) {
+                Ok(body) => body,
+                Err(err) => {
+                    let error = json!({ "error": {
+                        "message": format!("fake model: body is not JSON: {err}"),
+                        "type": "invalid_request_error",
+                    }});
+                    let _ = write_json(&mut stream, "400 Bad Request", &error).await;
+                    return;
+                }
+            };
+            state
+                .requests
+                .lock()
+                .expect("fake model: requests lock")
+                .push(body.clone());
+            let reply = decide(&body);
+            respond(&mut stream, &state, reply).await;
+        }
+        _ => {
+            let error = json!({ "error": { "message": "not found", "type": "not_found" } });
+            let _ = write_json(&mut stream, "404 Not Found", &error).await;
+        }
+    }
+}
+
+/// Reads one request: headers, then a body framed by Content-Length or chunked encoding.
+/// Returns None when the peer sends garbage or hangs up early; the connection is just closed.
+async fn read_request(stream: &mut TcpStream) -> Option<Request> {
+    let mut buf = Vec::with_capacity(8192);
+    let header_end = loop {
+        if let Some(pos) = find(&buf, b"\r\n\r\n") {
+            break pos;
+        }
+        if buf.len() > MAX_REQUEST_BYTES || read_more(stream, &mut buf).await? == 0 {
+            return None;
+        }
+    };
+    let head = std::str::from_utf8(&buf[..header_end]).ok()?;
+    let mut lines = head.split("\r\n");
+    let mut request_line = lines.next()?.split(' ');
+    let method = request_line.next()?.to_string();
+    let path = request_line.next()?.to_string();
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|line| line.split_once(':'))
+        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        .collect();
+    let mut request = Request {
+        method,
+        path,
+        headers,
+        body: Vec::new(),
+    };
+    let mut rest = buf.split_off(header_end + 4);
+
+    if request
+        .header("expect")
+        .is_some_and(|e| e.eq_ignore_ascii_case("100-continue"))
+    {
+        stream
+            .write_all(b"HTTP/1.1 100 Continue\r\n\r\n")
+            .await
+            .ok()?;
+    }
+
+    let chunked = request
+        .header("transfer-encoding")
+        .is_some_and(|te| te.to_ascii_lowercase().contains("chunked"));
+    if chunked {
+        request.body = read_chunked(stream, rest).await?;
+    } else {
+        let len: usize = match request.header("content-length") {
+            Some(len) => len.parse().ok()?,
+            None => 0,
+        };
+        if len > MAX_REQUEST_BYTES {
+            return None;
+        }
+        while rest.len() < len {
+            if read_more(stream, &mut rest).await? == 0 {
+                return None;
+            }
+        }
+        rest.truncate(len);
+        request.body = rest;
+    }
+    Some(request)
+}
+
+/// Decodes a chunked body; `buf` holds bytes already read past the headers. Trailers are skipped.
+async fn read_chunked(stream: &mut TcpStream, mut buf: Vec<u8>) -> Option<Vec<u8>> {
+    let mut body = Vec::new();
+    loop {
+        let line_end = loop {
+            if let Some(pos) = find(&buf, b"\r\n") {
+                break pos;
+            }
+            if read_more(stream, &mut buf).await? == 0 {
+                return None;
+            }
+        };
+        let size_line = std::str::from_utf8(&buf[..line_end]).ok()?;
+        let size_hex = size_line.split(';').next()?.trim();
+        let size = usize::from_str_radix(size_hex, 16).ok()?;
+        buf.drain(..line_end + 2);
+        if size == 0 {
+            // Trailer section ends with an empty line; we do not need it, and the connection is
+            // closed after the answer anyway, so stop here.
+            return Some(body);
+        }
+        if body.len() + size > MAX_REQUEST_BYTES {
+            return None;
+        }
+        while buf.len() < size + 2 {
+            if read_more(stream, &mut buf).await? == 0 {
+                return None;
+            }
+        }
+        body.extend_from_slice(&buf[..size]);
+        buf.drain(..size + 2);
+    }
+}
+
+async fn read_more<R: AsyncRead + Unpin>(stream: &mut R, buf: &mut Vec<u8>) -> Option<usize> {
+    let mut chunk = [0u8; 16 * 1024];
+    let n = stream.read(&mut chunk).await.ok()?;
+    buf.extend_from_slice(&chunk[..n]);
+    Some(n)
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+async fn write_json(stream: &mut TcpStream, status: &str, body: &Value) -> std::io::Result<()> {
+    let body = body.to_string();
+    let head = format!(
+        "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await?;
+    stream.write_all(body.as_bytes()).await?;
+    stream.shutdown().await
+}
+
+// ---------------------------------------------------------------------------------------------
+// What to answer
+
+#[derive(Debug, PartialEq)]
+enum Reply {
+    Text(String),
+    Exec { cmd: String, escalated: bool },
+    Fail,
+    Deltas(usize),
+    Slow(u64, String),
+    Hang,
+}
+
+/// The directives in the order they are looked for; the earliest occurrence in the prompt wins.
+const DIRECTIVES: [&str; 8] = [
+    "RUNSANDBOXED:",
+    "RUN:",
+    "FAIL",
+    "DELTAS:",
+    "SLOW:",
+    "HANG",
+    "JSON:",
+    "HISTORY",
+];
+
+fn decide(body: &Value) -> Reply {
+    let input = body["input"].as_array().cloned().unwrap_or_default();
+    if let Some(last) = input.last() {
+        if matches!(
+            last["type"].as_str(),
+            Some("function_call_output" | "custom_tool_call_output")
+        ) {
+            return Reply::Text(format!("saw: {}", output_text(&last["output"])));
+        }
+    }
+    let prompt = input
+        .iter()
+        .rev()
+        .find(|item| is_user_message(item))
+        .map(message_text)
+        .unwrap_or_default();
+
+    let Some((at, directive)) = DIRECTIVES
+        .iter()
+        .filter_map(|d| find_directive(&prompt, d).map(|at| (at, *d)))
+        .min_by_key(|(at, _)| *at)
+    else {
+        return Reply::Text(format!("answer: {prompt}"));
+    };
+    let after = &prompt[at + directive.len()..];
+    let rest_of_line = after.lines().next().unwrap_or_default().trim();
+    let number = || -> u64 {
+        let digits: String = after
+            .trim_start()
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        digits.parse().unwrap_or(0)
+    };
+    match directive {
+        "RUN:" => Reply::Exec {
+            cmd: rest_of_line.to_string(),
+            escalated: true,
+        },
+        "RUNSANDBOXED:" => Reply::Exec {
+            cmd: rest_of_line.to_string(),
+            escalated: false,
+        },
+        "FAIL" => Reply::Fail,
+        "DELTAS:" => Reply::Deltas(usize::try_from(number()).unwrap_or(0)),
+        "SLOW:" => Reply::Slow(number(), format!("answer: {prompt}")),
+        "HANG" => Reply::Hang,
+        "JSON:" => Reply::Text(rest_of_line.to_string()),
+        "HISTORY" => {
+            let prompts: Vec<String> = input
+                .iter()
+                .filter(|item| is_user_message(item))
+                .map(message_text)
+                .filter(|text| !is_injected_context(text))
+                .collect();
+            Reply::Text(prompts.join(" | "))
+        }
+        _ => unreachable!("every directive is handled"),
+    }
+}
+
+/// Position of `directive` in `prompt`, ignoring hits glued to letters/digits (`CHANGE`, `RUNS`).
+fn find_directive(prompt: &str, directive: &str) -> Option<usize> {
+    prompt
+        .match_indices(directive)
+        .map(|(at, _)| at)
+        .find(|&at| {
+            let before_ok = prompt[..at]
+                .chars()
+                .next_back()
+                .is_none_or(|c| !c.is_alphanumeric());
+            // Directives ending in ':' are followed by an argument; bare words need a clean end too.
+            let after_ok = directive.ends_with(':')
+                || prompt[at + directive.len()..]
+                    .chars()
+                    .next()
+                    .is_none_or(|c| !c.is_alphanumeric());
+            before_ok && after_ok
+        })
+}
+
+fn is_user_message(item: &Value) -> bool {
+    item["role"].as_str() == Some("user") && item["type"].as_str().is_none_or(|t| t == "message")
+}
+
+fn message_text(item: &Value) -> String {
+    match &item["content"] {
+        Value::String(text) => text.clone(),
+        Value::Array(parts) => parts
+            .iter()
+            .filter(|p| p["type"].as_str() == Some("input_text"))
+            .filter_map(|p| p["text"].as_str())
+            .collect(),
+        _ => String::new(),
+    }
+}
+
+/// Codex adds user-role messages of its own (AGENTS.md instructions, environment context, ...).
+/// They are XML-ish blocks or the AGENTS.md header; real prompts in tests never look like that.
+fn is_injected_context(text: &str) -> bool {
+    let text = text.trim_start();
+    text.starts_with("<environment_context>")
+        || text.starts_with("<user_instructions>")
+        || text.starts_with("# AGENTS.md")
+        || text.starts_with("<permissions")
+        || text.starts_with("<skills_instructions>")
+        || text.starts_with("<turn_aborted>")
+}
+
+/// Tool output as text: Codex sends a string, or content items with `text` parts.
+fn output_text(output: &Value) -> String {
+    match output {
+        Value::String(text) => text.clone(),
+        Value::Array(items) => items
+            .iter()
+            .filter_map(|item| item["text"].as_str())
+            .collect::<Vec<_>>()
+            .join("\n"),
+        Value::Object(obj) => match obj.get("content") {
+            Some(content) => output_text(content),
+            None => output.to_string(),
+        },
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Streaming the answer
+
+/// Writes SSE events; a write error means the client went away, which we count once.
+struct Sse<'a> {
+    stream: &'a mut TcpStream,
+    state: &'a State,
+    response_id: String,
+}
+
+impl Sse<'_> {
+    async fn event(&mut self, kind: &str, mut data: Value) -> Result<(), ()> {
+        data["type"] = json!(kind);
+        let frame = format!("event: {kind}\ndata: {data}\n\n");
+        if self.stream.write_all(frame.as_bytes()).await.is_err() {
+            self.state.dropped.fetch_add(1, Ordering::SeqCst);
+            return Err(());
+        }
+        Ok(())
+    }
+
+    async fn created(&mut self) -> Result<(), ()> {
+        let id = self.response_id.clone();
+        self.event("response.created", json!({ "response": { "id": id } }))
+            .await
+    }
+
+    async fn item_done(&mut self, item: Value) -> Result<(), ()> {
+        self.event(
+            "response.output_item.done",
+            json!({ "output_index": 0, "item": item }),
+        )
+        .await
+    }
+
+    async fn completed(&mut self) -> Result<(), ()> {
+        let id = self.response_id.clone();
+        self.event(
+            "response.completed",
+            json!({ "response": { "id": id, "usage": {
+                "input_tokens": 10,
+                "input_tokens_details": null,
+                "output_tokens": 5,
+                "output_tokens_details": null,
+                "total_tokens": 15,
+            }}}),
+        )
+        .await
+    }
+
+    /// Waits for the client to hang up (it never sends more on this connection), up to `limit`.
+    /// Returns true if it did; that counts as a dropped stream.
+    async fn client_gone_within(&mut self, limit: Option<Duration>) -> bool {
+        let mut scratch = [0u8; 1024];
+        let watch = async {
+            loop {
+                match self.stream.read(&mut scratch).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) => {}
+                }
+            }
+        };
+        let gone = match limit {
+            Some(limit) => tokio::time::timeout(limit, watch).await.is_ok(),
+            None => {
+                watch.await;
+                true
+            }
+        };
+        if gone {
+            self.state.dropped.fetch_add(1, Ordering::SeqCst);
+        }
+        gone
+    }
+}
+
+fn assistant_message(id: &str, text: &str) -> Value {
+    json!({
+        "type": "message",
+        "role": "assistant",
+        "id": id,
+        "content": [{ "type": "output_text", "text": text, "annotations": [] }],
+    })
+}
+
+async fn respond(stream: &mut TcpStream, state: &State, reply: Reply) {
+    if reply == Reply::Fail {
+        let error = json!({ "error": { "message": "fake model failure", "type": "server_error" } });
+        let _ = write_json(stream, "500 Internal Server Error", &error).await;
+        return;
+    }
+    let head = "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncache-control: no-cache\r\nconnection: close\r\n\r\n";
+    if stream.write_all(head.as_bytes()).await.is_err() {
+        return;
+    }
+    let mut sse = Sse {
+        stream,
+        response_id: state.fresh_id("resp"),
+        state,
+    };
+    // Any Err below means the client is gone and was already counted; just stop.
+    let _ = stream_reply(&mut sse, reply).await;
+    let _ = sse.stream.shutdown().await;
+}
+
+async fn stream_reply(sse: &mut Sse<'_>, reply: Reply) -> Result<(), ()> {
+    sse.created().await?;
+    match reply {
+        Reply::Text(text) => {
+            let id = sse.state.fresh_id("msg");
+            sse.item_done(assistant_message(&id, &text)).await?;
+        }
+        Reply::Exec { cmd, escalated } => {
+            let mut arguments = json!({ "cmd": cmd });
+            if escalated {
+                arguments["sandbox_permissions"] = json!("require_escalated");
+                arguments["justification"] = json!("test wants to run it");
+            } else {
+                arguments["sandbox_permissions"] = json!("use_default");
+            }
+            let item = json!({
+                "type": "function_call",
+                "id": sse.state.fresh_id("fc"),
+                "call_id": sse.state.fresh_id("call"),
+                "name": "exec_command",
+                "arguments": arguments.to_string(),
+            });
+            sse.item_done(item).await?;
+        }
+        Reply::Deltas(n) => {
+            let id = sse.state.fresh_id("msg");
+            let empty = json!({ "type": "message", "role": "assistant", "id": id, "content": [] });
+            sse.event(
+                "response.output_item.added",
+                json!({ "output_index": 0, "item": empty }),
+            )
+            .await?;
+            for _ in 0..n {
+                sse.event(
+                    "response.output_text.delta",
+                    json!({ "delta": "x", "item_id": id, "output_index": 0, "content_index": 0 }),
+                )
+                .await?;
+            }
+            sse.item_done(assistant_message(&id, &"x".repeat(n)))
+                .await?;
+        }
+        Reply::Slow(ms, text) => {
+            if sse
+                .client_gone_within(Some(Duration::from_millis(ms)))
+                .await
+            {
+                return Err(());
+            }
+            let id = sse.state.fresh_id("msg");
+            sse.item_done(assistant_message(&id, &text)).await?;
+        }
+        Reply::Hang => {
+            // Flush what we have and wait for the client (Codex) to drop the connection.
+            let _ = sse.stream.flush().await;
+            sse.client_gone_within(None).await;
+            return Err(());
+        }
+        Reply::Fail => unreachable!("answered before streaming"),
+    }
+    sse.completed().await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(text: &str) -> Value {
+        json!({"type":"message","role":"user","content":[{"type":"input_text","text":text}]})
+    }
+
+    #[test]
+    fn directives() {
+        let body = |text: &str| json!({ "input": [user("<environment_context>x</environment_context>"), user(text)] });
+        assert_eq!(decide(&body("hello")), Reply::Text("answer: hello".into()));
+        assert_eq!(
+            decide(&body("please RUN: echo hi\nmore")),
+            Reply::Exec {
+                cmd: "echo hi".into(),
+                escalated: true
+            }
+        );
+        assert_eq!(
+            decide(&body("RUNSANDBOXED: ls")),
+            Reply::Exec {
+                cmd: "ls".into(),
+                escalated: false
+            }
+        );
+        assert_eq!(
+            decide(&body("CHANGE it")),
+            Reply::Text("answer: CHANGE it".into())
+        );
+        assert_eq!(decide(&body("HANG then FAIL")), Reply::Hang);
+        assert_eq!(decide(&body("DELTAS:3")), Reply::Deltas(3));
+        assert_eq!(
+            decide(&body("JSON: {\"a\":1}")),
+            Reply::Text("{\"a\":1}".into())
+        );
+        assert_eq!(decide(&body("HISTORY")), Reply::Text("HISTORY".into()));
+    }
+}

@@ -1,0 +1,2 @@
+mod negotiation;
+mod real_codex;
