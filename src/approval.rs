@@ -7,11 +7,14 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use crate::allow_list::AllowList;
 use crate::codex::protocol::{ServerRequest, ServerRequestKind, METHOD_NOT_FOUND_CODE};
 
 /// How approval requests of one turn are answered.
@@ -71,6 +74,10 @@ pub enum DecidedBy {
     Timeout,
     /// The bridge itself: a request kind it cannot forward, or a turn being shut down.
     Bridge,
+    /// `ask`, but the caller's client cannot show an elicitation.
+    NoElicitation,
+    /// `ask`, but the call that could ask had already returned or was cancelled.
+    CallEnded,
 }
 
 impl DecidedBy {
@@ -81,6 +88,8 @@ impl DecidedBy {
             DecidedBy::Human => "human",
             DecidedBy::Timeout => "timeout",
             DecidedBy::Bridge => "bridge",
+            DecidedBy::NoElicitation => "no_elicitation_support",
+            DecidedBy::CallEnded => "call_ended",
         }
     }
 }
@@ -97,7 +106,8 @@ pub struct ApprovalRecord {
     pub reason: Option<String>,
     /// `accept`, `accept_for_session`, `decline` or `cancel`.
     pub decision: String,
-    /// `policy`, `allow_list`, `human`, `timeout` or `bridge`.
+    /// `policy`, `allow_list`, `human`, `timeout`, `no_elicitation_support`, `call_ended` or
+    /// `bridge`.
     pub decided_by: String,
 }
 
@@ -111,21 +121,134 @@ pub enum Answer {
 /// Decides server requests for one turn. Asynchronous because a human may be asked; the
 /// turn keeps processing events meanwhile, and an unanswered request is declined on drop.
 pub trait Approver: Send + Sync {
+    /// `details` is what the turn knows beyond the request itself (a file change's diff).
     fn decide<'a>(
         &'a self,
         request: &'a ServerRequest,
+        details: Option<String>,
     ) -> Pin<Box<dyn Future<Output = (Decision, DecidedBy)> + Send + 'a>>;
 }
 
-/// The non-interactive policies: `deny` and `allow`.
-pub struct PolicyApprover(pub ApprovalPolicy);
+/// What a human is shown for one approval request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApprovalQuestion {
+    pub kind: String,
+    pub subject: String,
+    pub reason: Option<String>,
+    pub cwd: Option<String>,
+    /// The diff of a file change, when known.
+    pub details: Option<String>,
+}
 
-impl Approver for PolicyApprover {
+impl ApprovalQuestion {
+    /// The prompt text: what Codex wants, and plainly that accepting bypasses the sandbox.
+    pub fn message(&self) -> String {
+        let what = match self.kind.as_str() {
+            "command" => "run a command",
+            "file_change" => "change files",
+            "permissions" => "get extra permissions",
+            _ => "do something that needs approval",
+        };
+        let mut text = format!("Codex wants to {what}:\n  {}\n", self.subject);
+        if let Some(cwd) = &self.cwd {
+            text.push_str(&format!("  in: {cwd}\n"));
+        }
+        if let Some(reason) = &self.reason {
+            text.push_str(&format!("  reason: {reason}\n"));
+        }
+        if let Some(details) = &self.details {
+            text.push_str(&format!("\n{}\n", crate::text::shorten(details, 4_000)));
+        }
+        text.push_str(
+            "\nAccepting lets it run WITHOUT the sandbox. accept = once, accept_for_session = also similar requests later in this thread, decline = Codex continues without it, cancel = stop the turn.",
+        );
+        text
+    }
+}
+
+/// How asking a human ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AskOutcome {
+    Decided(Decision),
+    /// The human dismissed the prompt: counts as decline.
+    Dismissed,
+    /// The client cannot ask (no elicitation support).
+    Unsupported,
+    /// Nobody can answer any more (the call returned or was cancelled).
+    Abandoned,
+}
+
+/// Asks a human (MCP elicitation, or a terminal prompt).
+pub trait Asker: Send + Sync {
+    fn ask<'a>(
+        &'a self,
+        question: &'a ApprovalQuestion,
+    ) -> Pin<Box<dyn Future<Output = AskOutcome> + Send + 'a>>;
+}
+
+/// The approver of one tool call: allow-list first, then the call's policy, asking through
+/// `asker` under `ask`. Whatever cannot be decided in time is declined.
+pub struct CallApprover {
+    pub policy: ApprovalPolicy,
+    pub allow_list: AllowList,
+    pub asker: Option<Arc<dyn Asker>>,
+    pub ask_timeout: Duration,
+}
+
+impl CallApprover {
+    pub fn policy_only(policy: ApprovalPolicy) -> CallApprover {
+        CallApprover {
+            policy,
+            allow_list: AllowList::default(),
+            asker: None,
+            ask_timeout: Duration::ZERO,
+        }
+    }
+
+    async fn decide_now(
+        &self,
+        request: &ServerRequest,
+        details: Option<String>,
+    ) -> (Decision, DecidedBy) {
+        if !is_approval(&request.kind) {
+            return (Decision::Decline, DecidedBy::Bridge);
+        }
+        let (kind, subject, reason) = describe(request);
+        if kind == "command" && self.allow_list.allows(&subject) {
+            return (Decision::Accept, DecidedBy::AllowList);
+        }
+        match self.policy {
+            ApprovalPolicy::Deny | ApprovalPolicy::Allow => decide_by_policy(self.policy, request),
+            ApprovalPolicy::Ask => {
+                let Some(asker) = &self.asker else {
+                    return (Decision::Decline, DecidedBy::NoElicitation);
+                };
+                let question = ApprovalQuestion {
+                    kind,
+                    subject,
+                    reason,
+                    cwd: request.str_param("cwd").map(str::to_string),
+                    details,
+                };
+                match tokio::time::timeout(self.ask_timeout, asker.ask(&question)).await {
+                    Ok(AskOutcome::Decided(decision)) => (decision, DecidedBy::Human),
+                    Ok(AskOutcome::Dismissed) => (Decision::Decline, DecidedBy::Human),
+                    Ok(AskOutcome::Unsupported) => (Decision::Decline, DecidedBy::NoElicitation),
+                    Ok(AskOutcome::Abandoned) => (Decision::Decline, DecidedBy::CallEnded),
+                    Err(_) => (Decision::Decline, DecidedBy::Timeout),
+                }
+            }
+        }
+    }
+}
+
+impl Approver for CallApprover {
     fn decide<'a>(
         &'a self,
         request: &'a ServerRequest,
+        details: Option<String>,
     ) -> Pin<Box<dyn Future<Output = (Decision, DecidedBy)> + Send + 'a>> {
-        Box::pin(std::future::ready(decide_by_policy(self.0, request)))
+        Box::pin(self.decide_now(request, details))
     }
 }
 

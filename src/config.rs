@@ -76,6 +76,15 @@ pub struct CeilingArgs {
         value_name = "SECONDS"
     )]
     pub max_wait_seconds: u64,
+
+    /// How long an `ask` approval waits for the human before declining.
+    #[arg(
+        long,
+        env = "CODEX_BRIDGE_APPROVAL_TIMEOUT",
+        default_value_t = 120,
+        value_name = "SECONDS"
+    )]
+    pub approval_timeout_seconds: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -220,6 +229,8 @@ pub struct Ceilings {
     pub allowed_roots: Vec<PathBuf>,
     pub default_wait: Duration,
     pub max_wait: Duration,
+    /// Default deadline for a human to answer an `ask` approval.
+    pub approval_timeout: Duration,
 }
 
 impl CeilingArgs {
@@ -251,6 +262,7 @@ impl CeilingArgs {
             allowed_roots,
             default_wait: Duration::from_secs(self.default_wait_seconds),
             max_wait: Duration::from_secs(self.max_wait_seconds),
+            approval_timeout: Duration::from_secs(self.approval_timeout_seconds.max(1)),
         })
     }
 }
@@ -334,6 +346,7 @@ mod tests {
             allowed_roots: vec![std::fs::canonicalize(root).expect("root")],
             default_wait: Duration::from_secs(50),
             max_wait: Duration::from_secs(600),
+            approval_timeout: Duration::from_secs(120),
         }
     }
 

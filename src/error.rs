@@ -13,6 +13,10 @@ pub enum CodexError {
     /// Codex could not be started or reached at all.
     #[error("{0}")]
     Start(String),
+    /// The app-server answered the connection with a final "no" (bad token, forbidden):
+    /// retrying cannot help.
+    #[error("{0}")]
+    Refused(String),
     /// The session ended (server died, socket dropped).
     #[error("{0}")]
     ConnectionLost(String),

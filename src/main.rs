@@ -1,11 +1,14 @@
-//! The `codex-bridge` command: `serve` runs the MCP server on stdio.
+//! The `codex-bridge` command: `serve` runs the MCP server on stdio; `ask`, `repl`,
+//! `threads` and `doctor` are the command-line client (`codex_bridge::cli`).
 //!
-//! Logs go to stderr (stdout belongs to MCP in `serve`); `RUST_LOG` or `--log` choose the level.
+//! Logs go to stderr (stdout belongs to MCP in `serve`, and to answers in the client);
+//! `RUST_LOG` or `--log` choose the level.
 
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
+use codex_bridge::cli;
 use codex_bridge::codex::client::CodexClient;
 use codex_bridge::codex::connection::ConnectionOptions;
 use codex_bridge::config::{CeilingArgs, ConnectArgs};
@@ -19,13 +22,9 @@ use codex_bridge::mcp::server::{serve_stdio, CodexBridge};
 )]
 struct Cli {
     /// Log filter for stderr (e.g. `info`, `codex_bridge=debug`); RUST_LOG also works.
-    #[arg(
-        long,
-        global = true,
-        env = "CODEX_BRIDGE_LOG",
-        default_value = "warn,codex_bridge=info"
-    )]
-    log: String,
+    /// Default: `warn,codex_bridge=info` for `serve`, `warn` for the client commands.
+    #[arg(long, global = true, env = "CODEX_BRIDGE_LOG")]
+    log: Option<String>,
 
     #[command(subcommand)]
     command: Command,
@@ -40,11 +39,27 @@ enum Command {
         #[command(flatten)]
         ceilings: CeilingArgs,
     },
+    /// Ask Codex once and print the answer (streamed, plain or JSON). Exit codes: 0 ok,
+    /// 1 turn failed or interrupted, 2 bad arguments, 3 Codex unreachable, 4 timeout,
+    /// 5 protocol error, 130 Ctrl-C.
+    Ask(cli::ask::AskArgs),
+    /// Talk to Codex interactively: several prompts on one thread and one connection.
+    Repl(cli::repl::ReplArgs),
+    /// List Codex threads (newest first), including ones started elsewhere.
+    Threads(cli::threads::ThreadsArgs),
+    /// Check the Codex installation, the app-server, auth and the MCP side; print the MCP
+    /// client configuration.
+    Doctor(cli::doctor::DoctorArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_tracing(&cli.log);
+    let default_log = match cli.command {
+        Command::Serve { .. } => "warn,codex_bridge=info",
+        // A terminal wants the answer, not the bridge's lifecycle: -v shows that.
+        Command::Ask(_) | Command::Repl(_) | Command::Threads(_) | Command::Doctor(_) => "warn",
+    };
+    init_tracing(cli.log.as_deref().unwrap_or(default_log));
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -81,12 +96,26 @@ async fn run(cli: Cli) -> ExitCode {
                 }
             }
         }
+        Command::Ask(args) => {
+            // Signals first: from here on Ctrl-C interrupts the turn instead of killing us.
+            let mut signals = cli::signals::Signals::install();
+            cli::ask::run(args, &mut signals).await.into()
+        }
+        Command::Repl(args) => {
+            let mut signals = cli::signals::Signals::install();
+            cli::repl::run(args, &mut signals).await.into()
+        }
+        Command::Threads(args) => {
+            let mut signals = cli::signals::Signals::install();
+            cli::threads::run(args, &mut signals).await.into()
+        }
+        Command::Doctor(args) => cli::doctor::run(args).await.into(),
     }
 }
 
-fn init_tracing(default_filter: &str) {
+fn init_tracing(filter: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(filter));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

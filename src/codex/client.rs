@@ -28,6 +28,8 @@ use crate::error::{BridgeError, CodexError};
 const KEEP_FINISHED_FOR: Duration = Duration::from_secs(60 * 60);
 /// ...and at most this many (oldest dropped first).
 const KEEP_FINISHED_MAX: usize = 500;
+/// How long a new turn waits for an interrupted one on its thread to end.
+const INTERRUPT_GRACE: Duration = Duration::from_secs(5);
 /// Longest thread id accepted (Codex's are 36-character UUIDs).
 const MAX_THREAD_ID_LEN: usize = 128;
 
@@ -191,7 +193,8 @@ impl CodexClient {
     }
 
     /// Connect to an external app-server, retrying with backoff until the connect timeout:
-    /// a server being restarted comes back within it.
+    /// a server being restarted comes back within it. A refused token is final at once:
+    /// the same token will be refused again.
     async fn connect_external(
         &self,
         url: &str,
@@ -202,6 +205,7 @@ impl CodexClient {
         loop {
             match Connection::connect(url, token, self.options.clone()).await {
                 Ok(connection) => return Ok(connection),
+                Err(error) if super::connection::is_refusal(&error) => return Err(error),
                 Err(error) => {
                     attempt += 1;
                     let delay = super::connection::backoff_delay(attempt + 3);
@@ -221,7 +225,22 @@ impl CodexClient {
         new: NewThread,
         request: TurnRequest,
     ) -> Result<Arc<TurnHandle>, BridgeError> {
-        let session = self.session().await?;
+        let mut retried = false;
+        loop {
+            let session = self.session().await?;
+            match self.start_thread_on(&session, &new, &request).await {
+                Err(error) if !retried && is_stale_session(&error, &session) => retried = true,
+                outcome => return outcome,
+            }
+        }
+    }
+
+    async fn start_thread_on(
+        &self,
+        session: &Arc<Session>,
+        new: &NewThread,
+        request: &TurnRequest,
+    ) -> Result<Arc<TurnHandle>, BridgeError> {
         let params = protocol::ThreadStartParams {
             cwd: Some(request.cwd.display().to_string()),
             model: request.model.clone(),
@@ -238,7 +257,7 @@ impl CodexClient {
         if new.ephemeral {
             lock(&self.registry).ephemeral.insert(thread_id.clone());
         }
-        if let Some(name) = new.name.filter(|name| !name.is_empty()) {
+        if let Some(name) = new.name.clone().filter(|name| !name.is_empty()) {
             let _: Value = session
                 .connection
                 .request(
@@ -250,8 +269,8 @@ impl CodexClient {
                 )
                 .await?;
         }
-        let guard = self.reserve(&thread_id)?;
-        self.start_turn(&session, &thread_id, request, guard).await
+        let guard = self.reserve(&thread_id).await?;
+        self.start_turn(session, &thread_id, request, guard).await
     }
 
     /// Next turn on an existing thread, resuming it first when this session has not loaded it.
@@ -261,8 +280,27 @@ impl CodexClient {
         request: TurnRequest,
     ) -> Result<Arc<TurnHandle>, BridgeError> {
         check_thread_id(thread_id)?;
-        let guard = self.reserve(thread_id)?;
-        let session = self.session().await?;
+        let mut retried = false;
+        loop {
+            let guard = self.reserve(thread_id).await?;
+            let session = self.session().await?;
+            match self
+                .continue_thread_on(&session, thread_id, &request, guard)
+                .await
+            {
+                Err(error) if !retried && is_stale_session(&error, &session) => retried = true,
+                outcome => return outcome,
+            }
+        }
+    }
+
+    async fn continue_thread_on(
+        &self,
+        session: &Arc<Session>,
+        thread_id: &str,
+        request: &TurnRequest,
+        guard: StartingGuard,
+    ) -> Result<Arc<TurnHandle>, BridgeError> {
         let loaded = lock(&session.loaded).contains(thread_id);
         if !loaded {
             let resumed: ThreadEnvelope = session
@@ -283,14 +321,14 @@ impl CodexClient {
                 )));
             }
         }
-        self.start_turn(&session, thread_id, request, guard).await
+        self.start_turn(session, thread_id, request, guard).await
     }
 
     async fn start_turn(
         &self,
         session: &Arc<Session>,
         thread_id: &str,
-        request: TurnRequest,
+        request: &TurnRequest,
         _guard: StartingGuard,
     ) -> Result<Arc<TurnHandle>, BridgeError> {
         // Subscribe before turn/start: the turn's first events can beat its response.
@@ -298,11 +336,11 @@ impl CodexClient {
         let params = protocol::TurnStartParams {
             thread_id: thread_id.to_string(),
             input: vec![UserInput::Text {
-                text: request.prompt,
+                text: request.prompt.clone(),
             }],
             cwd: Some(request.cwd.display().to_string()),
-            model: request.model,
-            effort: request.effort,
+            model: request.model.clone(),
+            effort: request.effort.clone(),
             approval_policy: request.codex_approval,
             sandbox_policy: request.sandbox.turn_policy(),
             output_schema: request.output_schema.clone(),
@@ -332,22 +370,27 @@ impl CodexClient {
         tokio::spawn(turn::drive(
             handle.clone(),
             subscription,
-            request.approver,
+            request.approver.clone(),
             ephemeral,
         ));
         Ok(handle)
     }
 
-    fn reserve(&self, thread_id: &str) -> Result<StartingGuard, BridgeError> {
-        let mut registry = lock(&self.registry);
-        let running = registry
+    /// Mark the thread as getting a turn, or refuse it as busy. A turn already being
+    /// interrupted (a cancelled call) is waited for briefly: it ends within milliseconds,
+    /// and the caller who cancelled it usually sends the next turn right away.
+    async fn reserve(&self, thread_id: &str) -> Result<StartingGuard, BridgeError> {
+        let running = lock(&self.registry)
             .latest_by_thread
             .get(thread_id)
             .filter(|handle| !handle.is_finished())
-            .map(|handle| handle.turn_id.clone());
-        if let Some(turn_id) = running {
-            return Err(busy_error(thread_id, Some(&turn_id)));
+            .cloned();
+        if let Some(handle) = running {
+            if !(handle.is_interrupting() && handle.wait(INTERRUPT_GRACE).await) {
+                return Err(busy_error(thread_id, Some(&handle.turn_id)));
+            }
         }
+        let mut registry = lock(&self.registry);
         if !registry.starting.insert(thread_id.to_string()) {
             return Err(busy_error(thread_id, None));
         }
@@ -405,6 +448,9 @@ impl CodexClient {
             }
         };
         let session = self.session().await?;
+        if let Some(handle) = &handle {
+            handle.mark_interrupting();
+        }
         let _: Value = session
             .connection
             .request(
@@ -489,6 +535,16 @@ impl CodexClient {
         .await;
         let mut link = self.link.lock().await;
         if let Some(session) = link.session.take() {
+            let still_running = running
+                .iter()
+                .filter(|handle| !handle.is_finished())
+                .count();
+            tracing::info!(
+                pending_requests = session.connection.pending_requests(),
+                turns_interrupted = running.len(),
+                turns_still_running = still_running,
+                "closing the app-server session"
+            );
             session.connection.close("the bridge is shutting down");
         }
         if let Some(process) = link.process.take() {
@@ -535,6 +591,13 @@ impl CodexClient {
     }
 }
 
+/// The session died under this operation before any turn started (the app-server was killed
+/// and the bridge had not noticed yet): worth one more try on a fresh session.
+fn is_stale_session(error: &BridgeError, session: &Session) -> bool {
+    matches!(error, BridgeError::Codex(CodexError::ConnectionLost(_)))
+        && session.connection.is_closed()
+}
+
 fn busy_error(thread_id: &str, turn_id: Option<&str>) -> BridgeError {
     let turn = turn_id
         .map(|turn_id| format!(" (turn {turn_id})"))
@@ -565,7 +628,12 @@ pub fn check_thread_id(thread_id: &str) -> Result<(), BridgeError> {
 }
 
 fn prune(registry: &mut Registry) {
-    let now = Instant::now();
+    prune_at(registry, Instant::now());
+}
+
+/// Drop finished turns older than [`KEEP_FINISHED_FOR`], then the oldest finished ones
+/// beyond [`KEEP_FINISHED_MAX`]. Running turns are always kept.
+fn prune_at(registry: &mut Registry, now: Instant) {
     registry.turns.retain(|_, handle| {
         handle
             .finished_at()
@@ -629,6 +697,31 @@ mod tests {
         assert!(registry
             .turns
             .contains_key(&format!("u{}", KEEP_FINISHED_MAX + 49)));
+    }
+
+    #[test]
+    fn finished_turns_expire() {
+        let mut registry = Registry::default();
+        let finished = TurnHandle::new("t1".into(), "old".into(), false, None);
+        finished.fail("done".into());
+        let running = TurnHandle::new("t2".into(), "running".into(), false, None);
+        for handle in [finished, running] {
+            registry
+                .turns
+                .insert(handle.turn_id.clone(), handle.clone());
+            registry
+                .latest_by_thread
+                .insert(handle.thread_id.clone(), handle);
+        }
+        prune_at(&mut registry, Instant::now() + KEEP_FINISHED_FOR / 2);
+        assert_eq!(registry.turns.len(), 2, "kept while fresh");
+        prune_at(&mut registry, Instant::now() + KEEP_FINISHED_FOR * 2);
+        assert!(!registry.turns.contains_key("old"), "expired");
+        assert!(
+            registry.turns.contains_key("running"),
+            "running turns never expire"
+        );
+        assert!(!registry.latest_by_thread.contains_key("t1"));
     }
 
     #[test]

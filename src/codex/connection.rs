@@ -490,15 +490,24 @@ fn close(shared: &Shared, reason: String) {
 fn connect_error(url: &str, error: tokio_tungstenite::tungstenite::Error) -> CodexError {
     use tokio_tungstenite::tungstenite::Error as WsError;
     match error {
-        WsError::Http(response) if response.status().as_u16() == 401 => CodexError::Start(format!(
+        WsError::Http(response) if response.status().as_u16() == 401 => CodexError::Refused(format!(
             "the app-server at {url} refused the token (HTTP 401): check --app-server-token-file / CODEX_APP_SERVER_TOKEN"
         )),
+        WsError::Http(response) if response.status().as_u16() == 403 => CodexError::Refused(format!(
+            "the app-server at {url} refused the connection (HTTP 403): it refuses any Origin header and may only accept local clients"
+        )),
         WsError::Http(response) => CodexError::Start(format!(
-            "the app-server at {url} refused the WebSocket upgrade (HTTP {})",
+            "the app-server at {url} answered the WebSocket upgrade with HTTP {}",
             response.status()
         )),
         other => CodexError::Start(format!("cannot connect to the app-server at {url}: {other}")),
     }
+}
+
+/// Whether a connect error is the app-server refusing this client (HTTP 401 or 403): asking
+/// again with the same token and headers gets the same answer, so it is not retried.
+pub fn is_refusal(error: &CodexError) -> bool {
+    matches!(error, CodexError::Refused(_))
 }
 
 /// Exponential backoff from 20 ms, capped at 2 s, with full jitter so that many callers
@@ -542,6 +551,27 @@ mod tests {
             assert!(delay <= Duration::from_millis(2_001), "{delay:?}");
             assert!(delay >= Duration::from_millis(10), "{delay:?}");
         }
+    }
+
+    #[test]
+    fn only_a_refused_upgrade_is_final() {
+        use tokio_tungstenite::tungstenite::http::Response;
+        use tokio_tungstenite::tungstenite::Error as WsError;
+        let http = |status: u16| {
+            let response = Response::builder()
+                .status(status)
+                .body(None)
+                .expect("response");
+            connect_error("ws://127.0.0.1:1", WsError::Http(Box::new(response)))
+        };
+        assert!(is_refusal(&http(401)));
+        assert!(is_refusal(&http(403)));
+        assert!(!is_refusal(&http(503)));
+        let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        assert!(!is_refusal(&connect_error(
+            "ws://127.0.0.1:1",
+            WsError::Io(refused)
+        )));
     }
 
     #[test]

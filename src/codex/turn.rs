@@ -141,6 +141,9 @@ pub struct TurnHandle {
     state: Mutex<TurnState>,
     changed: watch::Sender<u64>,
     finished_at: Mutex<Option<Instant>>,
+    /// Set once `turn/interrupt` was sent: the turn is about to end, so a next turn on the
+    /// thread waits for that instead of being refused as busy.
+    interrupting: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for TurnHandle {
@@ -179,6 +182,7 @@ impl TurnHandle {
             }),
             changed,
             finished_at: Mutex::new(None),
+            interrupting: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
@@ -241,6 +245,15 @@ impl TurnHandle {
                 () = tokio::time::sleep_until(deadline) => return self.is_finished(),
             }
         }
+    }
+
+    pub fn mark_interrupting(&self) {
+        self.interrupting
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    pub fn is_interrupting(&self) -> bool {
+        self.interrupting.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Used by the client when `turn/start` itself could not be confirmed.
@@ -361,19 +374,28 @@ pub async fn drive(
                     drop(responder);
                     continue;
                 }
+                let (kind, subject, _) = approval::describe(&responder.request);
+                let item_id = responder.request.str_param("itemId").map(str::to_string);
+                let mut details = None;
+                handle.update(|state| {
+                    state.activity = format!("approval requested ({kind}): {subject}");
+                    details = item_id.and_then(|id| diff_of(&state.file_changes, &id));
+                });
                 let handle = handle.clone();
                 let approver = approver.clone();
                 // Decided off the event loop: asking a human must not stall the turn's events.
                 tokio::spawn(async move {
-                    let (decision, by) = approver.decide(&responder.request).await;
+                    let (decision, by) = approver.decide(&responder.request, details).await;
                     let record = approval::record(&responder.request, decision, by);
                     let answer = approval::answer_for(&responder.request, decision);
-                    responder.answer(answer);
+                    // Record first: once answered, `turn/completed` may end the turn, and the
+                    // result must already list this approval.
                     handle.update(|state| {
                         state.activity =
                             format!("{} {}: {}", record.kind, record.decision, record.subject);
                         state.approvals.push(record);
                     });
+                    responder.answer(answer);
                 });
             }
             ThreadMessage::Closed(reason) => {
@@ -568,6 +590,17 @@ fn error_text(error: &TurnError) -> String {
         Some(details) if !details.is_empty() => format!("{} ({details})", error.message),
         _ => error.message.clone(),
     }
+}
+
+/// The diff of a file-change item, for an approval prompt.
+fn diff_of(changes: &[(String, Vec<FileChange>)], item_id: &str) -> Option<String> {
+    let (_, files) = changes.iter().find(|(id, _)| id == item_id)?;
+    let text = files
+        .iter()
+        .map(|file| format!("{} ({})\n{}", file.path, file.kind, file.diff))
+        .collect::<Vec<_>>()
+        .join("\n");
+    (!text.is_empty()).then_some(text)
 }
 
 fn upsert<T>(list: &mut Vec<(String, T)>, id: String, value: T) {

@@ -15,24 +15,25 @@ use rmcp::model::{CallToolResult, ContentBlock};
 use rmcp::service::RequestContext;
 use rmcp::{tool, tool_router, RoleServer};
 use serde::Serialize;
+use tokio_util::sync::CancellationToken;
 
+use super::elicit::ElicitationAsker;
 use super::params::{
     AskParams, ContinueParams, InterruptParams, ListParams, ReadParams, TurnOptions, WaitParams,
 };
 use super::progress::ProgressReporter;
 use super::results::{self, ThreadHistory, ThreadList, ThreadSummary, TurnSummary};
 use super::server::CodexBridge;
-use crate::approval::{ApprovalPolicy, PolicyApprover};
+use crate::approval::Asker;
 use crate::codex::client::{check_thread_id, NewThread, TurnRequest};
-use crate::codex::protocol::{CodexApprovalPolicy, SandboxMode, ThreadListParams};
+use crate::codex::protocol::ThreadListParams;
 use crate::codex::turn::{TurnHandle, TurnResult};
 use crate::error::BridgeError;
+use crate::turn_options;
 
 /// Largest `limit` accepted by the listing tools.
 const MAX_LIMIT: i64 = 100;
 const DEFAULT_LIST_LIMIT: i64 = 20;
-/// Codex refuses input above 1,048,576 characters; say so before sending it.
-const MAX_PROMPT_CHARS: usize = 1_048_576;
 
 #[tool_router(vis = "pub(crate)")]
 impl CodexBridge {
@@ -50,7 +51,8 @@ impl CodexBridge {
         Parameters(params): Parameters<AskParams>,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResult, rmcp::ErrorData> {
-        let prepared = match self.prepare_turn(&params.prompt, &params.turn) {
+        let call_done = CancellationToken::new();
+        let prepared = match self.prepare_turn(&params.prompt, &params.turn, &context, &call_done) {
             Ok(prepared) => prepared,
             Err(error) => return Ok(error_result(&error)),
         };
@@ -61,6 +63,8 @@ impl CodexBridge {
             developer_instructions: params.developer_instructions,
         };
         let (request, wait) = prepared;
+        // Open "ask" approvals are declined once this call stops waiting.
+        let _call_done = call_done.drop_guard();
         Ok(self
             .run_turn(self.client.start_thread(new, request), wait, context)
             .await)
@@ -82,10 +86,13 @@ impl CodexBridge {
         if let Err(error) = check_thread_id(&params.thread_id) {
             return Ok(error_result(&error));
         }
-        let (request, wait) = match self.prepare_turn(&params.prompt, &params.turn) {
-            Ok(prepared) => prepared,
-            Err(error) => return Ok(error_result(&error)),
-        };
+        let call_done = CancellationToken::new();
+        let (request, wait) =
+            match self.prepare_turn(&params.prompt, &params.turn, &context, &call_done) {
+                Ok(prepared) => prepared,
+                Err(error) => return Ok(error_result(&error)),
+            };
+        let _call_done = call_done.drop_guard();
         Ok(self
             .run_turn(
                 self.client.continue_thread(&params.thread_id, request),
@@ -242,73 +249,21 @@ impl CodexBridge {
 }
 
 impl CodexBridge {
-    /// Validate per-turn options against the ceilings and build the request.
+    /// Validate per-turn options against the ceilings (the rules shared with the command
+    /// line) and build the request. Under "ask", approvals are elicited from this call's
+    /// client until `call_done` is cancelled.
     fn prepare_turn(
         &self,
         prompt: &str,
         options: &TurnOptions,
+        context: &RequestContext<RoleServer>,
+        call_done: &CancellationToken,
     ) -> Result<(TurnRequest, Duration), BridgeError> {
-        if prompt.trim().is_empty() {
-            return Err(BridgeError::invalid(
-                "prompt is empty: say what Codex should do",
-            ));
-        }
-        let prompt_chars = prompt.chars().count();
-        if prompt_chars > MAX_PROMPT_CHARS {
-            return Err(BridgeError::invalid(format!(
-                "prompt has {prompt_chars} characters; Codex accepts at most {MAX_PROMPT_CHARS}. Shorten it, or point Codex at files in cwd instead"
-            )));
-        }
-        let cwd = self.ceilings.check_cwd(options.cwd.as_deref())?;
-        let sandbox = self.ceilings.check_sandbox(
-            options
-                .sandbox
-                .map(SandboxMode::from)
-                .unwrap_or(SandboxMode::ReadOnly),
-        )?;
-        let wait = self.ceilings.check_wait(options.wait_seconds)?;
-        let policy = options.approval_policy.unwrap_or_default();
-        match policy {
-            ApprovalPolicy::Deny => {}
-            ApprovalPolicy::Allow if self.ceilings.allow_approvals => {}
-            ApprovalPolicy::Allow => {
-                return Err(BridgeError::invalid(
-                    "approval_policy \"allow\" is not permitted by this bridge's operator (accepted commands run outside the sandbox). Use \"deny\", or ask the operator to start codex-bridge with --allow-approvals",
-                ))
-            }
-            ApprovalPolicy::Ask => {
-                return Err(BridgeError::invalid(
-                    "approval_policy \"ask\" is not available in this version of codex-bridge; use \"deny\" (default) or \"allow\"",
-                ))
-            }
-        }
-        if let Some(schema) = &options.output_schema {
-            if !schema.is_object() {
-                return Err(BridgeError::invalid(
-                    "output_schema must be a JSON Schema object, e.g. {\"type\":\"object\",\"properties\":{...}}",
-                ));
-            }
-        }
-        if let Some(model) = &options.model {
-            if model.trim().is_empty() {
-                return Err(BridgeError::invalid(
-                    "model is empty: omit it to use Codex's configured model",
-                ));
-            }
-        }
-        Ok((
-            TurnRequest {
-                prompt: prompt.to_string(),
-                cwd,
-                model: options.model.clone(),
-                effort: options.effort.map(|effort| effort.as_str().to_string()),
-                sandbox,
-                codex_approval: CodexApprovalPolicy::OnRequest,
-                output_schema: options.output_schema.clone(),
-                approver: Arc::new(PolicyApprover(policy)),
-            },
-            wait,
-        ))
+        let asker: Arc<dyn Asker> = Arc::new(ElicitationAsker::new(
+            context.peer.clone(),
+            call_done.clone(),
+        ));
+        turn_options::prepare(prompt, options, &self.ceilings, Some(asker))
     }
 
     /// Start a turn, then watch it. A call cancelled while the turn is being started still

@@ -11,21 +11,37 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rmcp::model::{
-    CallToolRequestParams, CallToolResult, ClientCapabilities, ClientConfig, Implementation,
-    ProgressNotificationParam, ProtocolVersion,
+    CallToolRequestParams, CallToolResult, ClientCapabilities, ClientConfig, ElicitRequestParams,
+    ElicitResult, ElicitationAction, Implementation, ProgressNotificationParam, ProtocolVersion,
 };
-use rmcp::service::{NotificationContext, RunningService};
-use rmcp::{ClientHandler, RoleClient, ServiceExt};
+use rmcp::service::{NotificationContext, RequestContext, RunningService};
+use rmcp::{ClientHandler, ErrorData, RoleClient, ServiceExt};
 use serde_json::Value;
 use tokio::process::{Child, Command};
 
 use super::codex_env::{codex_bin, CodexEnv};
 
-/// An MCP client for tests: declares a chosen protocol version and records progress.
+/// How the test client answers `elicitation/create`.
+#[derive(Clone, Debug)]
+pub enum Elicitation {
+    /// No elicitation capability declared.
+    Unsupported,
+    /// Accept with `{"decision": <value>}`.
+    Choose(&'static str),
+    /// An MCP-level decline or cancel action.
+    Dismiss(ElicitationAction),
+    /// Never answer.
+    Never,
+}
+
+/// An MCP client for tests: declares a chosen protocol version, records progress and the
+/// elicitations it receives, and answers them as told.
 #[derive(Clone)]
 pub struct TestClient {
     pub version: ProtocolVersion,
     pub progress: Arc<Mutex<Vec<ProgressNotificationParam>>>,
+    pub elicitation: Elicitation,
+    pub elicitations: Arc<Mutex<Vec<Value>>>,
 }
 
 impl TestClient {
@@ -33,17 +49,41 @@ impl TestClient {
         TestClient {
             version,
             progress: Arc::new(Mutex::new(Vec::new())),
+            elicitation: Elicitation::Unsupported,
+            elicitations: Arc::new(Mutex::new(Vec::new())),
         }
     }
 }
 
 impl ClientHandler for TestClient {
     fn get_info(&self) -> ClientConfig {
-        ClientConfig::new(
-            ClientCapabilities::default(),
-            Implementation::new("codex-bridge-tests", "0"),
-        )
-        .with_protocol_version(self.version.clone())
+        let capabilities = match self.elicitation {
+            Elicitation::Unsupported => ClientCapabilities::default(),
+            _ => ClientCapabilities::builder().enable_elicitation().build(),
+        };
+        ClientConfig::new(capabilities, Implementation::new("codex-bridge-tests", "0"))
+            .with_protocol_version(self.version.clone())
+    }
+
+    async fn create_elicitation(
+        &self,
+        request: ElicitRequestParams,
+        _context: RequestContext<RoleClient>,
+    ) -> Result<ElicitResult, ErrorData> {
+        self.elicitations
+            .lock()
+            .expect("elicitations lock")
+            .push(serde_json::to_value(&request).expect("elicitation is JSON"));
+        match &self.elicitation {
+            Elicitation::Unsupported => Err(ErrorData::invalid_request(
+                "this test client declared no elicitation support",
+                None,
+            )),
+            Elicitation::Choose(decision) => Ok(ElicitResult::new(ElicitationAction::Accept)
+                .with_content(serde_json::json!({ "decision": decision }))),
+            Elicitation::Dismiss(action) => Ok(ElicitResult::new(action.clone())),
+            Elicitation::Never => std::future::pending().await,
+        }
     }
 
     async fn on_progress(
@@ -61,6 +101,7 @@ pub struct BridgeOptions {
     pub envs: Vec<(String, String)>,
     pub version: ProtocolVersion,
     pub current_dir: Option<PathBuf>,
+    pub elicitation: Elicitation,
 }
 
 impl BridgeOptions {
@@ -77,6 +118,26 @@ impl BridgeOptions {
             envs,
             version: ProtocolVersion::V_2025_11_25,
             current_dir: Some(env.workspace.path().to_path_buf()),
+            elicitation: Elicitation::Unsupported,
+        }
+    }
+
+    /// An app-server someone else runs (`--app-server-url` with a token file), cwd roots at
+    /// `workspace`, which is also the bridge's current directory.
+    pub fn external(url: &str, token_file: &Path, workspace: &Path) -> BridgeOptions {
+        BridgeOptions {
+            args: vec![
+                "--app-server-url".into(),
+                url.to_string(),
+                "--app-server-token-file".into(),
+                token_file.display().to_string(),
+                "--allowed-root".into(),
+                workspace.display().to_string(),
+            ],
+            envs: Vec::new(),
+            version: ProtocolVersion::V_2025_11_25,
+            current_dir: Some(workspace.to_path_buf()),
+            elicitation: Elicitation::Unsupported,
         }
     }
 }
@@ -114,7 +175,8 @@ impl Bridge {
         let mut child = command.spawn().expect("spawn codex-bridge");
         let stdout = child.stdout.take().expect("stdout");
         let stdin = child.stdin.take().expect("stdin");
-        let handler = TestClient::new(options.version);
+        let mut handler = TestClient::new(options.version);
+        handler.elicitation = options.elicitation;
         let client = handler
             .clone()
             .serve((stdout, stdin))
@@ -190,6 +252,20 @@ impl Bridge {
     }
 
     /// Close the MCP session (stdin) and wait for the bridge to exit.
+    /// Like [`Bridge::stop`], also returning everything the bridge logged (read before its
+    /// temporary directory goes away).
+    pub async fn stop_with_log(self) -> (std::process::ExitStatus, String) {
+        let path = self.stderr_path.clone();
+        let dir = tempfile::tempdir().expect("log copy dir");
+        let keep = dir.path().join("bridge.stderr");
+        let status = {
+            // Hard-link the log so it survives the bridge's temporary directory.
+            std::fs::hard_link(&path, &keep).expect("link the log");
+            self.stop().await
+        };
+        (status, std::fs::read_to_string(&keep).unwrap_or_default())
+    }
+
     pub async fn stop(mut self) -> std::process::ExitStatus {
         let _ = self.client.cancel().await;
         tokio::time::timeout(Duration::from_secs(15), self.child.wait())

@@ -3,4 +3,6 @@
 
 pub mod bridge;
 pub mod codex_env;
+pub mod fake_app_server;
 pub mod fake_model;
+pub mod process;

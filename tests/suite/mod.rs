@@ -1,2 +1,9 @@
+mod approvals;
+mod cli;
+mod fake_app_server;
+mod frame_fuzz;
+mod hostile_stdio;
+mod long_work;
 mod negotiation;
 mod real_codex;
+mod reliability;

@@ -2,7 +2,7 @@
 
 use rmcp::model::ProtocolVersion;
 
-use crate::common::bridge::{Bridge, BridgeOptions};
+use crate::common::bridge::{Bridge, BridgeOptions, Elicitation};
 
 async fn bridge_speaking(version: ProtocolVersion) -> Bridge {
     let workspace = tempfile::tempdir().expect("workspace");
@@ -12,6 +12,7 @@ async fn bridge_speaking(version: ProtocolVersion) -> Bridge {
         envs: vec![],
         version,
         current_dir: Some(workspace.path().to_path_buf()),
+        elicitation: Elicitation::Unsupported,
     })
     .await
 }

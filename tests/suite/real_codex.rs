@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 use crate::common::bridge::{text_of, Bridge, BridgeOptions};
 use crate::common::codex_env::CodexEnv;
 use crate::common::fake_model::FakeModel;
+use crate::common::process::{alive, app_server_of, gone};
 
 struct Setup {
     model: FakeModel,
@@ -339,8 +340,13 @@ async fn bad_input_gets_clear_tool_errors_and_the_server_keeps_serving() {
         ),
         (
             "codex_ask",
-            json!({"prompt": "hi", "approval_policy": "ask"}),
-            "not available",
+            json!({"prompt": "hi", "approval_policy": "ask", "approval_timeout_seconds": 0}),
+            "approval_timeout_seconds",
+        ),
+        (
+            "codex_ask",
+            json!({"prompt": "hi", "allow_commands": ["ls; rm -rf /"]}),
+            "plain command prefix",
         ),
         (
             "codex_ask",
@@ -394,7 +400,94 @@ async fn bad_input_gets_clear_tool_errors_and_the_server_keeps_serving() {
             "not a Codex thread id",
         ),
     ];
-    for (tool, args, expected) in cases {
+    let huge = "x".repeat(1_048_577);
+    let more: Vec<(&str, Value, &str)> = vec![
+        ("codex_ask", json!({"prompt": huge}), "at most 1048576"),
+        (
+            "codex_ask",
+            json!({"prompt": "hi", "cwd": "/tmp/\u{202e}nope\u{0}"}),
+            "cwd",
+        ),
+        (
+            "codex_ask",
+            json!({"prompt": "hi", "wait_seconds": 1e300}),
+            "wait_seconds",
+        ),
+        (
+            "codex_ask",
+            json!({"prompt": "hi", "wait_seconds": "soon"}),
+            "invalid type",
+        ),
+        (
+            "codex_ask",
+            json!({"prompt": "hi", "model": "  "}),
+            "model is empty",
+        ),
+        (
+            "codex_ask",
+            json!({"prompt": "hi", "output_schema": [1, 2]}),
+            "output_schema",
+        ),
+        ("codex_ask", json!({"prompt": null}), "invalid type"),
+        (
+            "codex_ask",
+            json!({"prompt": "hi", "ephemeral": "yes"}),
+            "invalid type",
+        ),
+        (
+            "codex_continue_thread",
+            json!({"thread_id": 123, "prompt": "hi"}),
+            "invalid type",
+        ),
+        (
+            "codex_continue_thread",
+            json!({"prompt": "hi"}),
+            "thread_id",
+        ),
+        (
+            "codex_continue_thread",
+            json!({"thread_id": "\u{1F600}\u{200B}", "prompt": "hi"}),
+            "not a Codex thread id",
+        ),
+        (
+            "codex_list_threads",
+            json!({"limit": "ten"}),
+            "invalid type",
+        ),
+        (
+            "codex_read_thread",
+            json!({"thread_id": unknown_thread, "limit": -1}),
+            "limit",
+        ),
+        (
+            "codex_read_thread",
+            json!({"thread_id": ""}),
+            "not a Codex thread id",
+        ),
+        (
+            "codex_wait",
+            json!({"thread_id": unknown_thread, "wait_seconds": -5}),
+            "wait_seconds",
+        ),
+        (
+            "codex_wait",
+            json!({"thread_id": unknown_thread}),
+            "not found",
+        ),
+        (
+            "codex_interrupt",
+            json!({"thread_id": unknown_thread}),
+            "no running turn",
+        ),
+        (
+            "codex_interrupt",
+            json!({"thread_id": "a/b"}),
+            "not a Codex thread id",
+        ),
+    ];
+    let total = cases.len() + more.len();
+    assert!(total >= 30, "at least 30 hostile calls, got {total}");
+    for (tool, args, expected) in cases.into_iter().chain(more) {
         let result = setup.bridge.call(tool, args.clone()).await;
         assert_eq!(
             result.is_error,
@@ -473,63 +566,6 @@ async fn a_busy_thread_is_refused_until_its_turn_ends() {
         .await;
     assert_eq!(next["text"], "answer: after");
     setup.bridge.stop().await;
-}
-
-/// Child processes of `pid` (from /proc).
-fn children_of(pid: u32) -> Vec<u32> {
-    let mut children = Vec::new();
-    for entry in std::fs::read_dir("/proc").expect("/proc").flatten() {
-        let Some(child) = entry
-            .file_name()
-            .to_str()
-            .and_then(|n| n.parse::<u32>().ok())
-        else {
-            continue;
-        };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{child}/stat")) else {
-            continue;
-        };
-        // Field 4 (after the parenthesised name) is the parent pid.
-        let after_name = stat.rsplit_once(')').map(|(_, rest)| rest).unwrap_or("");
-        let ppid = after_name
-            .split_whitespace()
-            .nth(1)
-            .and_then(|p| p.parse::<u32>().ok());
-        if ppid == Some(pid) {
-            children.push(child);
-        }
-    }
-    children
-}
-
-fn alive(pid: u32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .map(|stat| {
-            !stat
-                .rsplit_once(')')
-                .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z'))
-        })
-        .unwrap_or(false)
-}
-
-async fn app_server_of(bridge: &Bridge) -> u32 {
-    for _ in 0..100 {
-        if let Some(pid) = children_of(bridge.pid()).first() {
-            return *pid;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("the bridge started no app-server");
-}
-
-async fn gone(pid: u32) -> bool {
-    for _ in 0..100 {
-        if !alive(pid) {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    false
 }
 
 #[tokio::test]

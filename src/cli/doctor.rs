@@ -1,0 +1,447 @@
+//! `codex-bridge doctor`: checks everything between an agent and Codex, each as `ok` or
+//! `PROBLEM` with the fix, then prints the MCP client configuration to use.
+//!
+//! Checks: Codex found (path, version, native or node wrapper); the app-server starts and
+//! answers `initialize`; its auth state (`account/read`); the MCP side (`codex-bridge serve`
+//! spawned as an MCP client would, answering `initialize` and `tools/list`).
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use clap::Args;
+use serde_json::{json, Value};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+use super::exit::Exit;
+use crate::codex::connection::{Connection, ConnectionOptions};
+use crate::codex::process::{locate_codex, AppServerProcess, CodexBinary};
+use crate::config::{ConnectArgs, Link};
+
+/// The tools an MCP client must see.
+const EXPECTED_TOOLS: [&str; 6] = [
+    "codex_ask",
+    "codex_continue_thread",
+    "codex_wait",
+    "codex_interrupt",
+    "codex_list_threads",
+    "codex_read_thread",
+];
+const MCP_TIMEOUT: Duration = Duration::from_secs(20);
+
+#[derive(Debug, Clone, Args)]
+pub struct DoctorArgs {
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+}
+
+/// Whether every check so far passed.
+struct Verdict {
+    all_ok: bool,
+}
+
+impl Verdict {
+    fn record(&mut self, check: Check) {
+        check.print();
+        self.all_ok &= check.ok;
+    }
+}
+
+/// One check's verdict.
+struct Check {
+    name: &'static str,
+    ok: bool,
+    detail: String,
+    fix: Option<String>,
+}
+
+impl Check {
+    fn ok(name: &'static str, detail: impl Into<String>) -> Check {
+        Check {
+            name,
+            ok: true,
+            detail: detail.into(),
+            fix: None,
+        }
+    }
+
+    fn problem(name: &'static str, detail: impl Into<String>, fix: impl Into<String>) -> Check {
+        Check {
+            name,
+            ok: false,
+            detail: detail.into(),
+            fix: Some(fix.into()),
+        }
+    }
+
+    fn print(&self) {
+        let mark = if self.ok { "ok     " } else { "PROBLEM" };
+        println!("{mark}  {}: {}", self.name, self.detail);
+        if let Some(fix) = &self.fix {
+            println!("         fix: {fix}");
+        }
+    }
+}
+
+pub async fn run(args: DoctorArgs) -> Exit {
+    let settings = match args.connect.resolve() {
+        Ok(settings) => settings,
+        Err(error) => return super::exit::report(Exit::Usage, error),
+    };
+    let mut verdict = Verdict { all_ok: true };
+    let options = ConnectionOptions {
+        request_timeout: Duration::from_secs(15),
+        ..ConnectionOptions::default()
+    };
+    let (connection, process) = match &settings.link {
+        Link::Embedded { codex_bin } => {
+            let binary = match locate_codex(codex_bin.as_deref()) {
+                Ok(binary) => binary,
+                Err(error) => {
+                    verdict.record(Check::problem(
+                        "Codex",
+                        error.to_string(),
+                        "npm install -g @openai/codex, or pass --codex-bin PATH / set CODEX_BIN",
+                    ));
+                    return finish(verdict.all_ok, &args);
+                }
+            };
+            verdict.record(found(&binary).await);
+            let started = Instant::now();
+            match AppServerProcess::spawn(&binary, settings.connect_timeout).await {
+                Ok(process) => {
+                    match Connection::connect(&process.url, Some(&process.token), options).await {
+                        Ok(connection) => {
+                            verdict.record(Check::ok(
+                                "app-server",
+                                format!(
+                                    "started and answered initialize in {} ms",
+                                    started.elapsed().as_millis()
+                                ),
+                            ));
+                            (Some(connection), Some(process))
+                        }
+                        Err(error) => {
+                            verdict.record(Check::problem("app-server", error.to_string(), "run with -v and CODEX_BRIDGE_LOG=debug to see the app-server's own output; check that `codex app-server --help` works"));
+                            (None, Some(process))
+                        }
+                    }
+                }
+                Err(error) => {
+                    verdict.record(Check::problem(
+                        "app-server",
+                        error.to_string(),
+                        "check that `codex app-server --help` works and that CODEX_HOME/config.toml is valid",
+                    ));
+                    (None, None)
+                }
+            }
+        }
+        Link::External { url, token } => {
+            verdict.record(Check::ok(
+                "Codex",
+                format!("not started here: using the app-server at {url}"),
+            ));
+            let started = Instant::now();
+            match Connection::connect(url, token.as_deref(), options).await {
+                Ok(connection) => {
+                    verdict.record(Check::ok(
+                        "app-server",
+                        format!(
+                            "{url} answered initialize in {} ms",
+                            started.elapsed().as_millis()
+                        ),
+                    ));
+                    (Some(connection), None)
+                }
+                Err(error) => {
+                    verdict.record(Check::problem(
+                        "app-server",
+                        error.to_string(),
+                        "start it with `codex app-server --listen ws://127.0.0.1:PORT` (with --ws-auth capability-token and --ws-token-file), and give the same token with --app-server-token-file",
+                    ));
+                    (None, None)
+                }
+            }
+        }
+    };
+    if let Some(connection) = &connection {
+        verdict.record(auth(connection).await);
+        connection.close("doctor is done");
+    }
+    if let Some(process) = process {
+        process.shutdown(Duration::from_millis(500)).await;
+    }
+    verdict.record(mcp_side(&args).await);
+    finish(verdict.all_ok, &args)
+}
+
+async fn found(binary: &CodexBinary) -> Check {
+    let kind = if binary.native {
+        "native binary"
+    } else {
+        "node wrapper (works; the native binary inside the npm package is preferred)"
+    };
+    let version = tokio::time::timeout(
+        Duration::from_secs(10),
+        tokio::process::Command::new(&binary.path)
+            .arg("--version")
+            .stdin(Stdio::null())
+            .output(),
+    )
+    .await;
+    match version {
+        Ok(Ok(output)) if output.status.success() => Check::ok(
+            "Codex",
+            format!(
+                "{} ({}, {kind})",
+                binary.path.display(),
+                String::from_utf8_lossy(&output.stdout).trim()
+            ),
+        ),
+        Ok(Ok(output)) => Check::problem(
+            "Codex",
+            format!(
+                "{} --version failed ({}): {}",
+                binary.path.display(),
+                output.status,
+                String::from_utf8_lossy(&output.stderr).trim()
+            ),
+            "reinstall Codex: npm install -g @openai/codex",
+        ),
+        Ok(Err(error)) => Check::problem(
+            "Codex",
+            format!("cannot run {}: {error}", binary.path.display()),
+            "reinstall Codex: npm install -g @openai/codex",
+        ),
+        Err(_) => Check::problem(
+            "Codex",
+            format!(
+                "{} --version did not answer within 10 s",
+                binary.path.display()
+            ),
+            "reinstall Codex: npm install -g @openai/codex",
+        ),
+    }
+}
+
+/// The auth state as the app-server reports it (`account/read`).
+async fn auth(connection: &Connection) -> Check {
+    let answer: Result<Value, _> = connection.request("account/read", &json!({})).await;
+    let answer = match answer {
+        Ok(answer) => answer,
+        Err(error) => {
+            return Check::problem(
+                "auth",
+                format!("account/read failed: {error}"),
+                "run `codex login`, or check that this Codex version supports account/read",
+            )
+        }
+    };
+    let requires_openai = answer
+        .get("requiresOpenaiAuth")
+        .and_then(Value::as_bool)
+        .unwrap_or(true);
+    match answer.get("account").filter(|account| !account.is_null()) {
+        Some(account) => {
+            let kind = account
+                .get("type")
+                .and_then(Value::as_str)
+                .unwrap_or("unknown");
+            let who = account
+                .get("email")
+                .and_then(Value::as_str)
+                .map(|email| format!(" as {email}"))
+                .unwrap_or_default();
+            let plan = account
+                .get("planType")
+                .and_then(Value::as_str)
+                .map(|plan| format!(", plan {plan}"))
+                .unwrap_or_default();
+            Check::ok("auth", format!("signed in with {kind}{who}{plan}"))
+        }
+        None if !requires_openai => Check::ok(
+            "auth",
+            "no OpenAI login needed (the configured model provider does not use one)",
+        ),
+        None => Check::problem(
+            "auth",
+            "not signed in",
+            "run `codex login` (or set OPENAI_API_KEY and run `codex login --with-api-key`)",
+        ),
+    }
+}
+
+/// Spawn `codex-bridge serve` as an MCP client would and ask for its tools.
+async fn mcp_side(args: &DoctorArgs) -> Check {
+    let exe = match std::env::current_exe() {
+        Ok(exe) => exe,
+        Err(error) => {
+            return Check::problem(
+                "MCP server",
+                format!("cannot find this executable: {error}"),
+                "run codex-bridge by its full path",
+            )
+        }
+    };
+    match tokio::time::timeout(MCP_TIMEOUT, talk_mcp(&exe, &serve_args(args))).await {
+        Ok(Ok(tools)) => {
+            let missing: Vec<_> = EXPECTED_TOOLS
+                .iter()
+                .filter(|tool| !tools.iter().any(|t| t == *tool))
+                .collect();
+            if missing.is_empty() {
+                Check::ok(
+                    "MCP server",
+                    format!(
+                        "`codex-bridge serve` answered initialize and listed {} tools",
+                        tools.len()
+                    ),
+                )
+            } else {
+                Check::problem(
+                    "MCP server",
+                    format!("tools missing from tools/list: {missing:?}"),
+                    "reinstall codex-bridge; the binary on PATH may be an older build",
+                )
+            }
+        }
+        Ok(Err(error)) => Check::problem(
+            "MCP server",
+            error,
+            "run `codex-bridge serve` by hand and look at its stderr",
+        ),
+        Err(_) => Check::problem(
+            "MCP server",
+            format!(
+                "`codex-bridge serve` did not answer within {} s",
+                MCP_TIMEOUT.as_secs()
+            ),
+            "run `codex-bridge serve` by hand and look at its stderr",
+        ),
+    }
+}
+
+/// The connection flags, passed on to `serve` (environment variables are inherited).
+fn serve_args(args: &DoctorArgs) -> Vec<String> {
+    let connect = &args.connect;
+    let mut out = vec!["serve".to_string()];
+    if let Some(bin) = &connect.codex_bin {
+        out.extend(["--codex-bin".into(), bin.display().to_string()]);
+    }
+    if let Some(url) = &connect.app_server_url {
+        out.extend(["--app-server-url".into(), url.clone()]);
+    }
+    if let Some(file) = &connect.app_server_token_file {
+        out.extend(["--app-server-token-file".into(), file.display().to_string()]);
+    }
+    out
+}
+
+/// Newline-delimited JSON-RPC over the child's stdio: initialize, initialized, tools/list.
+async fn talk_mcp(exe: &PathBuf, args: &[String]) -> Result<Vec<String>, String> {
+    let mut child = tokio::process::Command::new(exe)
+        .args(args)
+        .env("CODEX_BRIDGE_LOG", "error")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|e| format!("cannot start {} serve: {e}", exe.display()))?;
+    let (Some(mut stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
+        return Err("the server's stdio was not captured".into());
+    };
+    let mut lines = BufReader::new(stdout).lines();
+    let messages = [
+        json!({"jsonrpc":"2.0","id":1,"method":"initialize","params":{
+            "protocolVersion":"2025-06-18","capabilities":{},
+            "clientInfo":{"name":"codex-bridge-doctor","version":env!("CARGO_PKG_VERSION")}}}),
+        json!({"jsonrpc":"2.0","method":"notifications/initialized"}),
+        json!({"jsonrpc":"2.0","id":2,"method":"tools/list","params":{}}),
+    ];
+    let mut tools = None;
+    for message in messages {
+        let expects_answer = message.get("id").cloned();
+        stdin
+            .write_all(format!("{message}\n").as_bytes())
+            .await
+            .map_err(|e| format!("cannot write to the server: {e}"))?;
+        let Some(id) = expects_answer else { continue };
+        let answer = loop {
+            let line = lines
+                .next_line()
+                .await
+                .map_err(|e| format!("cannot read from the server: {e}"))?
+                .ok_or("the server closed its stdout")?;
+            let Ok(value) = serde_json::from_str::<Value>(&line) else {
+                return Err(format!(
+                    "the server wrote something that is not JSON-RPC: {line}"
+                ));
+            };
+            if value.get("id") == Some(&id) {
+                break value;
+            }
+        };
+        if let Some(error) = answer.get("error") {
+            return Err(format!("the server answered with an error: {error}"));
+        }
+        if let Some(list) = answer.pointer("/result/tools").and_then(Value::as_array) {
+            tools = Some(
+                list.iter()
+                    .filter_map(|tool| tool.get("name").and_then(Value::as_str).map(str::to_string))
+                    .collect(),
+            );
+        }
+    }
+    // Closing stdin is how an MCP client ends the server; it then ends its app-server.
+    drop(stdin);
+    if tokio::time::timeout(Duration::from_secs(5), child.wait())
+        .await
+        .is_err()
+    {
+        let _ = child.kill().await;
+    }
+    tools.ok_or_else(|| "tools/list returned no tools".to_string())
+}
+
+/// Print the verdict and the configuration an MCP client needs.
+fn finish(all_ok: bool, args: &DoctorArgs) -> Exit {
+    let exe = std::env::current_exe()
+        .map(|exe| exe.display().to_string())
+        .unwrap_or_else(|_| "codex-bridge".into());
+    let serve = serve_args(args);
+    let config = json!({
+        "mcpServers": {
+            "codex": {
+                "command": exe,
+                "args": serve,
+                // Long turns: keep the client from cutting calls off early.
+                "timeout": 600_000,
+            }
+        }
+    });
+    println!();
+    println!("MCP client configuration (.mcp.json, claude_desktop_config.json, ...):");
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&config).unwrap_or_else(|_| config.to_string())
+    );
+    println!();
+    println!(
+        "Claude Code:  claude mcp add codex -- {exe} {}",
+        serve.join(" ")
+    );
+    println!(
+        "Codex (~/.codex/config.toml):\n  [mcp_servers.codex-bridge]\n  command = {}\n  args = {}",
+        Value::String(exe.clone()),
+        Value::from(serve.clone())
+    );
+    if all_ok {
+        println!("\nall checks passed");
+        Exit::Success
+    } else {
+        println!("\nsome checks found problems (see PROBLEM lines above)");
+        Exit::TurnFailed
+    }
+}

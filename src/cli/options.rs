@@ -1,0 +1,126 @@
+//! The per-turn flags of `ask` and `repl`, turned into the same [`TurnOptions`] an MCP tool
+//! call deserializes, so both are checked by [`crate::turn_options::prepare`].
+//!
+//! Also the operator ceilings as the command line applies them: the flags of `serve`, except
+//! that the allowed root defaults to `--cwd` when one is given (the person typing the
+//! command is the operator).
+
+use std::path::PathBuf;
+
+use clap::builder::{PossibleValuesParser, TypedValueParser};
+use clap::Args;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::approval::ApprovalPolicy;
+use crate::config::{CeilingArgs, Ceilings};
+use crate::error::BridgeError;
+use crate::turn_options::{Effort, Sandbox, TurnOptions};
+
+#[derive(Debug, Clone, Args)]
+pub struct TurnArgs {
+    /// Working directory for Codex (default: the current directory).
+    #[arg(long, value_name = "DIR")]
+    pub cwd: Option<PathBuf>,
+
+    /// Model name (default: Codex's configured model).
+    #[arg(long)]
+    pub model: Option<String>,
+
+    /// Reasoning effort.
+    #[arg(long, value_parser = word_parser::<Effort>(&["none", "minimal", "low", "medium", "high", "xhigh"]))]
+    pub effort: Option<Effort>,
+
+    /// Sandbox for the commands Codex runs (default read-only; above --max-sandbox is refused).
+    #[arg(long, value_parser = word_parser::<Sandbox>(&["read-only", "workspace-write", "danger-full-access"]))]
+    pub sandbox: Option<Sandbox>,
+
+    /// How Codex's requests to go beyond the sandbox are answered: deny (default), allow
+    /// (needs --allow-approvals; accepted commands run OUTSIDE the sandbox) or ask (prompt on
+    /// this terminal; declined when stdin is not a terminal).
+    #[arg(long, value_parser = word_parser::<ApprovalPolicy>(&["deny", "allow", "ask"]))]
+    pub approval_policy: Option<ApprovalPolicy>,
+
+    /// Command prefix accepted without asking, e.g. "cargo test" (repeatable; needs
+    /// --allow-approvals).
+    #[arg(long = "allow-command", value_name = "PREFIX")]
+    pub allow_commands: Vec<String>,
+
+    /// Have Codex ask approval for every command, not only to leave the sandbox.
+    #[arg(long)]
+    pub approve_every_command: bool,
+
+    /// JSON Schema file the final answer must follow (`--json` then includes `structured`).
+    #[arg(long, value_name = "FILE")]
+    pub output_schema: Option<PathBuf>,
+}
+
+impl TurnArgs {
+    /// The options as an MCP call would carry them.
+    pub fn options(&self) -> Result<TurnOptions, BridgeError> {
+        let output_schema = match &self.output_schema {
+            Some(path) => Some(read_schema(path)?),
+            None => None,
+        };
+        Ok(TurnOptions {
+            cwd: self.absolute_cwd()?,
+            model: self.model.clone(),
+            effort: self.effort,
+            sandbox: self.sandbox,
+            approval_policy: self.approval_policy,
+            approval_timeout_seconds: None,
+            allow_commands: (!self.allow_commands.is_empty()).then(|| self.allow_commands.clone()),
+            approve_every_command: self.approve_every_command.then_some(true),
+            output_schema,
+            wait_seconds: None,
+        })
+    }
+
+    /// The ceilings, with `--cwd` as the allowed root unless `--allowed-root` says otherwise.
+    pub fn ceilings(&self, args: &CeilingArgs) -> Result<Ceilings, BridgeError> {
+        let mut args = args.clone();
+        if args.allowed_roots.is_empty() {
+            if let Some(cwd) = self.absolute_cwd()? {
+                args.allowed_roots.push(PathBuf::from(cwd));
+            }
+        }
+        args.resolve()
+    }
+
+    fn absolute_cwd(&self) -> Result<Option<String>, BridgeError> {
+        let Some(cwd) = &self.cwd else {
+            return Ok(None);
+        };
+        let absolute = std::path::absolute(cwd)
+            .map_err(|e| BridgeError::invalid(format!("--cwd {}: {e}", cwd.display())))?;
+        let path = absolute.to_str().ok_or_else(|| {
+            BridgeError::invalid(format!("--cwd {} is not valid UTF-8", cwd.display()))
+        })?;
+        Ok(Some(path.to_string()))
+    }
+}
+
+fn read_schema(path: &std::path::Path) -> Result<Value, BridgeError> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        BridgeError::invalid(format!(
+            "cannot read --output-schema {}: {e}",
+            path.display()
+        ))
+    })?;
+    serde_json::from_str(&text).map_err(|e| {
+        BridgeError::invalid(format!(
+            "--output-schema {} is not JSON: {e}",
+            path.display()
+        ))
+    })
+}
+
+/// A clap parser for the same words the MCP tools accept, listed in `--help`.
+fn word_parser<T>(words: &'static [&'static str]) -> impl TypedValueParser<Value = T>
+where
+    T: DeserializeOwned + Clone + Send + Sync + 'static,
+{
+    PossibleValuesParser::new(words).try_map(|word: String| {
+        serde_json::from_value::<T>(Value::String(word.clone())).map_err(|e| format!("{word}: {e}"))
+    })
+}

@@ -1,0 +1,114 @@
+//! One command-line session with Codex: the connection flags shared with `serve`, the
+//! verbosity and trace flags, the client built from them, and its clean end.
+//!
+//! Every command that talks to Codex goes through [`SessionArgs::open`], so `ask`, `repl`
+//! and `threads` connect (embedded app-server or `--app-server-url`) exactly like `serve`.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use clap::{ArgAction, Args};
+
+use super::exit::{report, Exit};
+use super::signals::{Caught, Signals};
+use super::wire::WireLog;
+use crate::codex::client::CodexClient;
+use crate::codex::connection::ConnectionOptions;
+use crate::config::{ConnectArgs, Link};
+
+/// `--connect-timeout 0` means "no limit"; a day is as good as none.
+const NO_LIMIT: Duration = Duration::from_secs(24 * 60 * 60);
+
+#[derive(Debug, Clone, Args)]
+pub struct SessionArgs {
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+
+    /// -v: lifecycle and notification summaries on stderr; -vv: every raw JSON-RPC frame too.
+    #[arg(short, long, action = ArgAction::Count)]
+    pub verbose: u8,
+
+    /// Append every JSON-RPC frame (both directions, with time and direction) to FILE as NDJSON.
+    #[arg(long, value_name = "FILE")]
+    pub trace_file: Option<PathBuf>,
+}
+
+/// A client and what reports on it.
+pub struct Session {
+    pub client: Arc<CodexClient>,
+    pub verbosity: u8,
+    pub began: Instant,
+}
+
+impl SessionArgs {
+    /// Build the client (nothing is started yet). Errors are bad flags.
+    pub fn open(&self) -> Result<Session, Exit> {
+        let mut settings = self
+            .connect
+            .resolve()
+            .map_err(|error| report(Exit::Usage, error))?;
+        if self.connect.connect_timeout == 0 {
+            settings.connect_timeout = NO_LIMIT;
+        }
+        let wire = WireLog::new(self.verbose, self.trace_file.as_deref())
+            .map_err(|error| report(Exit::Usage, error))?;
+        let options = ConnectionOptions {
+            tap: Arc::new(wire).tap(),
+            ..ConnectionOptions::default()
+        };
+        if self.verbose > 0 {
+            match &settings.link {
+                Link::Embedded { .. } => {
+                    eprintln!("codex-bridge: using an embedded Codex app-server")
+                }
+                Link::External { url, .. } => {
+                    eprintln!("codex-bridge: using the app-server at {url}")
+                }
+            }
+        }
+        Ok(Session {
+            client: Arc::new(CodexClient::new(settings, options)),
+            verbosity: self.verbose,
+            began: Instant::now(),
+        })
+    }
+}
+
+impl Session {
+    /// `-v` lifecycle line.
+    pub fn say(&self, message: impl std::fmt::Display) {
+        if self.verbosity > 0 {
+            eprintln!("codex-bridge: {message}");
+        }
+    }
+
+    /// Start or reach the app-server (bounded by `--connect-timeout`). A signal meanwhile
+    /// ends the command: nothing has been asked of Codex yet.
+    /// The error is not printed yet: `ask --json` also puts it on stdout.
+    pub async fn connect(&self, signals: &mut Signals) -> Result<(), (Exit, String)> {
+        let started = Instant::now();
+        tokio::select! {
+            connected = self.client.ensure_connected() => match connected {
+                Ok(()) => {
+                    self.say(format_args!("connected in {} ms", started.elapsed().as_millis()));
+                    Ok(())
+                }
+                Err(error) => Err((Exit::for_codex(&error), error.to_string())),
+            },
+            caught = signals.next() => Err((caught.exit(), format!("stopped by {}", caught.name()))),
+        }
+    }
+
+    /// Interrupt whatever still runs and end the app-server we own.
+    pub async fn close(&self) {
+        self.say("shutting down");
+        self.client.shutdown().await;
+    }
+}
+
+/// What a command prints when a signal stops it.
+pub fn stopped(caught: Caught) -> Exit {
+    eprintln!("codex-bridge: stopped by {}", caught.name());
+    caught.exit()
+}

@@ -1,0 +1,274 @@
+//! Approvals end to end: `ask` through MCP elicitation (every answer a human can give, and
+//! none), allow-lists, Codex's ask-for-everything mode, and the operator's ceilings. What the
+//! fake model sees next proves whether the command really ran.
+
+use std::time::{Duration, Instant};
+
+use rmcp::model::ElicitationAction;
+use serde_json::{json, Value};
+
+use crate::common::bridge::{Bridge, BridgeOptions, Elicitation};
+use crate::common::codex_env::CodexEnv;
+use crate::common::fake_model::FakeModel;
+
+struct Setup {
+    _model: FakeModel,
+    env: CodexEnv,
+    bridge: Bridge,
+}
+
+async fn setup(elicitation: Elicitation) -> Setup {
+    setup_with(elicitation, true).await
+}
+
+async fn setup_with(elicitation: Elicitation, operator_allows: bool) -> Setup {
+    let model = FakeModel::start().await;
+    let env = CodexEnv::new(&model);
+    let mut options = BridgeOptions::embedded(&env);
+    options.elicitation = elicitation;
+    if !operator_allows {
+        options.args.retain(|arg| arg != "--allow-approvals");
+    }
+    let bridge = Bridge::start(options).await;
+    Setup {
+        _model: model,
+        env,
+        bridge,
+    }
+}
+
+async fn ask_to_run(setup: &Setup, command: &str, extra: Value) -> Value {
+    let mut args = json!({"prompt": format!("RUN: {command}"), "approval_policy": "ask"});
+    if let (Some(args), Some(extra)) = (args.as_object_mut(), extra.as_object()) {
+        args.extend(extra.clone());
+    }
+    setup.bridge.call_ok("codex_ask", args).await
+}
+
+fn approval(result: &Value) -> &Value {
+    let approvals = result["approvals"].as_array().expect("approvals");
+    assert_eq!(approvals.len(), 1, "one approval in {result}");
+    &approvals[0]
+}
+
+fn ran(result: &Value, marker: &str) -> bool {
+    let text = result["text"].as_str().expect("text");
+    let rejected = text.contains("rejected by user");
+    let ran = text.contains(marker) && !rejected;
+    assert!(
+        ran || rejected || result["status"] == "interrupted",
+        "unexpected answer {text}"
+    );
+    ran
+}
+
+#[tokio::test]
+async fn ask_accept_runs_the_command_and_the_prompt_says_it_leaves_the_sandbox() {
+    let setup = setup(Elicitation::Choose("accept")).await;
+    let result = ask_to_run(&setup, "echo ok-accept", json!({})).await;
+    assert!(ran(&result, "ok-accept"), "{result}");
+    assert_eq!(approval(&result)["decision"], "accept");
+    assert_eq!(approval(&result)["decided_by"], "human");
+    let asked = setup
+        .bridge
+        .handler
+        .elicitations
+        .lock()
+        .expect("lock")
+        .clone();
+    assert_eq!(asked.len(), 1);
+    let message = asked[0]["message"].as_str().expect("message");
+    assert!(message.contains("echo ok-accept"), "{message}");
+    assert!(message.contains("WITHOUT the sandbox"), "{message}");
+    assert!(
+        message.contains(&setup.env.workspace.path().display().to_string())
+            || message.contains("in: "),
+        "{message}"
+    );
+    let schema = asked[0]["requestedSchema"].as_object().expect("schema");
+    let mut keys: Vec<_> = schema.keys().map(String::as_str).collect();
+    keys.sort();
+    assert_eq!(keys, ["properties", "required", "type"], "minimal schema");
+    setup.bridge.stop().await;
+}
+
+#[tokio::test]
+async fn ask_decline_keeps_the_command_from_running() {
+    let setup = setup(Elicitation::Choose("decline")).await;
+    let result = ask_to_run(&setup, "echo ok-decline", json!({})).await;
+    assert!(!ran(&result, "ok-decline"), "{result}");
+    assert_eq!(approval(&result)["decision"], "decline");
+    assert_eq!(approval(&result)["decided_by"], "human");
+    setup.bridge.stop().await;
+}
+
+#[tokio::test]
+async fn ask_accept_for_session_runs_the_command() {
+    let setup = setup(Elicitation::Choose("accept_for_session")).await;
+    let result = ask_to_run(&setup, "echo ok-session", json!({})).await;
+    assert!(ran(&result, "ok-session"), "{result}");
+    assert_eq!(approval(&result)["decision"], "accept_for_session");
+    setup.bridge.stop().await;
+}
+
+#[tokio::test]
+async fn ask_cancel_ends_the_turn() {
+    let setup = setup(Elicitation::Choose("cancel")).await;
+    let result = ask_to_run(&setup, "echo ok-cancel", json!({})).await;
+    assert_eq!(result["status"], "interrupted", "{result}");
+    assert_eq!(approval(&result)["decision"], "cancel");
+    setup.bridge.stop().await;
+}
+
+#[tokio::test]
+async fn a_dismissed_elicitation_counts_as_decline() {
+    let setup = setup(Elicitation::Dismiss(ElicitationAction::Cancel)).await;
+    let result = ask_to_run(&setup, "echo ok-dismissed", json!({})).await;
+    assert!(!ran(&result, "ok-dismissed"), "{result}");
+    assert_eq!(approval(&result)["decision"], "decline");
+    assert_eq!(approval(&result)["decided_by"], "human");
+    setup.bridge.stop().await;
+}
+
+#[tokio::test]
+async fn a_client_without_elicitation_gets_a_decline_saying_so() {
+    let setup = setup(Elicitation::Unsupported).await;
+    let result = ask_to_run(&setup, "echo ok-unsupported", json!({})).await;
+    assert!(!ran(&result, "ok-unsupported"), "{result}");
+    assert_eq!(approval(&result)["decision"], "decline");
+    assert_eq!(approval(&result)["decided_by"], "no_elicitation_support");
+    setup.bridge.stop().await;
+}
+
+#[tokio::test]
+async fn nobody_answering_is_declined_at_the_deadline_and_the_turn_finishes() {
+    let setup = setup(Elicitation::Never).await;
+    let started = Instant::now();
+    let result = ask_to_run(
+        &setup,
+        "echo ok-timeout",
+        json!({"approval_timeout_seconds": 1, "wait_seconds": 30}),
+    )
+    .await;
+    assert_eq!(result["status"], "completed", "no hang: {result}");
+    assert!(started.elapsed() < Duration::from_secs(15));
+    assert!(!ran(&result, "ok-timeout"), "{result}");
+    assert_eq!(approval(&result)["decided_by"], "timeout");
+    setup.bridge.stop().await;
+}
+
+#[tokio::test]
+async fn an_open_request_is_declined_when_the_call_stops_waiting() {
+    let setup = setup(Elicitation::Never).await;
+    let running = ask_to_run(
+        &setup,
+        "echo ok-left",
+        json!({"approval_timeout_seconds": 600, "wait_seconds": 1}),
+    )
+    .await;
+    assert_eq!(running["status"], "running");
+    let done = setup
+        .bridge
+        .call_ok(
+            "codex_wait",
+            json!({"thread_id": running["thread_id"], "wait_seconds": 20}),
+        )
+        .await;
+    assert_eq!(done["status"], "completed", "the turn did not hang: {done}");
+    assert!(!ran(&done, "ok-left"), "{done}");
+    assert_eq!(approval(&done)["decided_by"], "call_ended");
+    setup.bridge.stop().await;
+}
+
+#[tokio::test]
+async fn allow_list_accepts_listed_commands_only() {
+    let setup = setup(Elicitation::Unsupported).await;
+    let listed = setup
+        .bridge
+        .call_ok(
+            "codex_ask",
+            json!({"prompt": "RUN: echo listed-ok", "allow_commands": ["echo listed-ok"]}),
+        )
+        .await;
+    assert!(ran(&listed, "listed-ok"), "{listed}");
+    assert_eq!(approval(&listed)["decided_by"], "allow_list");
+    let compound = setup
+        .bridge
+        .call_ok(
+            "codex_ask",
+            json!({"prompt": "RUN: echo listed-ok; touch pwned", "allow_commands": ["echo listed-ok"]}),
+        )
+        .await;
+    assert_eq!(approval(&compound)["decision"], "decline");
+    assert_eq!(approval(&compound)["decided_by"], "policy");
+    assert!(
+        !setup.env.workspace.path().join("pwned").exists(),
+        "the unlisted part never ran"
+    );
+    setup.bridge.stop().await;
+}
+
+#[tokio::test]
+async fn allow_and_allow_lists_need_the_operator() {
+    let setup = setup_with(Elicitation::Unsupported, false).await;
+    for args in [
+        json!({"prompt": "RUN: echo x", "approval_policy": "allow"}),
+        json!({"prompt": "RUN: echo x", "allow_commands": ["echo x"]}),
+    ] {
+        let message = setup.bridge.call_err("codex_ask", args).await;
+        assert!(message.contains("--allow-approvals"), "{message}");
+    }
+    setup.bridge.stop().await;
+}
+
+#[tokio::test]
+async fn approve_every_command_makes_codex_ask_even_for_sandboxed_commands() {
+    let setup = setup(Elicitation::Unsupported).await;
+    let quiet = setup
+        .bridge
+        .call_ok(
+            "codex_ask",
+            json!({"prompt": "RUNSANDBOXED: echo sb-quiet"}),
+        )
+        .await;
+    assert_eq!(
+        quiet["approvals"],
+        json!([]),
+        "a sandboxed echo needs no approval by default"
+    );
+    let strict = setup
+        .bridge
+        .call_ok(
+            "codex_ask",
+            json!({"prompt": "RUNSANDBOXED: echo sb-strict", "approve_every_command": true}),
+        )
+        .await;
+    assert_eq!(approval(&strict)["decision"], "decline", "{strict}");
+    setup.bridge.stop().await;
+}
+
+#[tokio::test]
+async fn ceilings_hold_for_continued_threads_and_path_tricks() {
+    let setup = setup(Elicitation::Unsupported).await;
+    let first = setup
+        .bridge
+        .call_ok("codex_ask", json!({"prompt": "hi"}))
+        .await;
+    let outside = tempfile::tempdir().expect("outside");
+    let link = setup.env.workspace.path().join("escape");
+    std::os::unix::fs::symlink(outside.path(), &link).expect("symlink");
+    let dotdot = format!("{}/../", setup.env.workspace.path().display());
+    for (args, expected) in [
+        (json!({"sandbox": "danger-full-access"}), "maximum"),
+        (json!({"cwd": link}), "outside the allowed roots"),
+        (json!({"cwd": dotdot}), "outside the allowed roots"),
+    ] {
+        let mut call = json!({"thread_id": first["thread_id"], "prompt": "again"});
+        call.as_object_mut()
+            .expect("object")
+            .extend(args.as_object().expect("object").clone());
+        let message = setup.bridge.call_err("codex_continue_thread", call).await;
+        assert!(message.contains(expected), "{message}");
+    }
+    setup.bridge.stop().await;
+}

@@ -1,0 +1,296 @@
+//! Long work, end to end with the real app-server: bounded waits, codex_wait, progress,
+//! cancellation, thread reading, and many turns at once over the one connection.
+
+use std::time::{Duration, Instant};
+
+use rmcp::model::{CallToolRequestParams, ClientRequest, Request, ServerResult};
+use rmcp::service::PeerRequestOptions;
+use serde_json::{json, Value};
+
+use crate::common::bridge::{Bridge, BridgeOptions};
+use crate::common::codex_env::CodexEnv;
+use crate::common::fake_model::FakeModel;
+
+struct Setup {
+    model: FakeModel,
+    // Keeps CODEX_HOME and the workspace alive as long as the bridge.
+    _env: CodexEnv,
+    bridge: Bridge,
+}
+
+impl Setup {
+    async fn new() -> Setup {
+        let model = FakeModel::start().await;
+        let env = CodexEnv::new(&model);
+        let bridge = Bridge::start(BridgeOptions::embedded(&env)).await;
+        Setup {
+            model,
+            _env: env,
+            bridge,
+        }
+    }
+
+    async fn ask(&self, args: Value) -> Value {
+        self.bridge.call_ok("codex_ask", args).await
+    }
+}
+
+fn call_params(tool: &str, args: Value) -> CallToolRequestParams {
+    CallToolRequestParams::new(tool.to_string())
+        .with_arguments(args.as_object().cloned().expect("object arguments"))
+}
+
+fn structured(result: ServerResult) -> Value {
+    match result {
+        ServerResult::CallToolResult(result) => result.structured_content.expect("structured"),
+        other => panic!("not a tool result: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_turn_past_its_wait_returns_running_and_codex_wait_finishes_it() {
+    let setup = Setup::new().await;
+    let running = setup
+        .ask(json!({"prompt": "SLOW:1500 please", "wait_seconds": 0.2}))
+        .await;
+    assert_eq!(running["status"], "running");
+    let thread_id = running["thread_id"].clone();
+    let turn_id = running["turn_id"].clone();
+    assert!(turn_id.as_str().is_some_and(|id| !id.is_empty()));
+    let done = setup
+        .bridge
+        .call_ok(
+            "codex_wait",
+            json!({"thread_id": thread_id, "turn_id": turn_id, "wait_seconds": 20}),
+        )
+        .await;
+    assert_eq!(done["status"], "completed");
+    assert_eq!(done["text"], "answer: SLOW:1500 please");
+    assert_eq!(done["turn_id"], turn_id);
+    // A short wait on a turn that is still going answers "running" again, quickly.
+    let slow = setup
+        .ask(json!({"prompt": "SLOW:3000", "wait_seconds": 0}))
+        .await;
+    let started = Instant::now();
+    let again = setup
+        .bridge
+        .call_ok(
+            "codex_wait",
+            json!({"thread_id": slow["thread_id"], "wait_seconds": 0.2}),
+        )
+        .await;
+    assert_eq!(again["status"], "running");
+    assert!(started.elapsed() < Duration::from_secs(2));
+    setup.bridge.stop().await;
+}
+
+#[tokio::test]
+async fn a_result_nobody_waited_for_is_kept_for_codex_wait() {
+    let setup = Setup::new().await;
+    let running = setup
+        .ask(json!({"prompt": "SLOW:300 kept", "wait_seconds": 0}))
+        .await;
+    assert_eq!(running["status"], "running");
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let started = Instant::now();
+    let done = setup
+        .bridge
+        .call_ok(
+            "codex_wait",
+            json!({"thread_id": running["thread_id"], "turn_id": running["turn_id"]}),
+        )
+        .await;
+    assert_eq!(done["status"], "completed");
+    assert_eq!(done["text"], "answer: SLOW:300 kept");
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "answered from memory"
+    );
+    setup.bridge.stop().await;
+}
+
+#[tokio::test]
+async fn codex_wait_after_a_bridge_restart_reads_the_thread() {
+    let model = FakeModel::start().await;
+    let env = CodexEnv::new(&model);
+    let first = Bridge::start(BridgeOptions::embedded(&env)).await;
+    let asked = first
+        .call_ok("codex_ask", json!({"prompt": "persisted"}))
+        .await;
+    first.stop().await;
+    let second = Bridge::start(BridgeOptions::embedded(&env)).await;
+    let waited = second
+        .call_ok("codex_wait", json!({"thread_id": asked["thread_id"]}))
+        .await;
+    assert_eq!(waited["status"], "completed");
+    assert_eq!(waited["text"], "answer: persisted");
+    assert_eq!(waited["turn_id"], asked["turn_id"]);
+    second.stop().await;
+}
+
+#[tokio::test]
+async fn progress_is_throttled_and_ends_with_a_final_notification() {
+    let setup = Setup::new().await;
+    let handle = setup
+        .bridge
+        .client
+        .send_cancellable_request(
+            ClientRequest::CallToolRequest(Request::new(call_params(
+                "codex_ask",
+                json!({"prompt": "DELTAS:5000"}),
+            ))),
+            PeerRequestOptions::no_options(),
+        )
+        .await
+        .expect("send");
+    let started = Instant::now();
+    let result = structured(handle.await_response().await.expect("response"));
+    let elapsed = started.elapsed();
+    assert_eq!(result["status"], "completed");
+    assert_eq!(result["text"].as_str().map(str::len), Some(5000));
+    // Let the last notification land (it is sent before the response).
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let progress = setup.bridge.handler.progress.lock().expect("lock").clone();
+    let allowed = 2 + (elapsed.as_millis() / 250) as usize + 2;
+    assert!(
+        !progress.is_empty() && progress.len() <= allowed,
+        "{} notifications for 5,000 deltas in {elapsed:?} (at most {allowed})",
+        progress.len()
+    );
+    assert!(
+        progress.windows(2).all(|w| w[0].progress < w[1].progress),
+        "progress increases"
+    );
+    let last = progress.last().expect("final notification");
+    assert!(
+        last.message
+            .as_deref()
+            .is_some_and(|m| m.contains("completed")),
+        "final notification says the turn completed: {last:?}"
+    );
+    setup.bridge.stop().await;
+}
+
+#[tokio::test]
+async fn cancelling_a_call_interrupts_its_turn_and_the_thread_takes_the_next_one() {
+    let setup = Setup::new().await;
+    let first = setup.ask(json!({"prompt": "setup"})).await;
+    let thread_id = first["thread_id"].clone();
+    let handle = setup
+        .bridge
+        .client
+        .send_cancellable_request(
+            ClientRequest::CallToolRequest(Request::new(call_params(
+                "codex_continue_thread",
+                json!({"thread_id": thread_id, "prompt": "HANG"}),
+            ))),
+            PeerRequestOptions::no_options(),
+        )
+        .await
+        .expect("send");
+    // Wait until the model is working on the hanging request.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while setup.model.requests().len() < 2 {
+        assert!(
+            Instant::now() < deadline,
+            "the HANG turn never reached the model"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    handle
+        .cancel(Some("user pressed Esc".into()))
+        .await
+        .expect("cancel");
+    assert!(
+        setup
+            .model
+            .wait_for_dropped(1, Duration::from_secs(5))
+            .await,
+        "the model's request was dropped: the turn was interrupted"
+    );
+    let next = setup
+        .bridge
+        .call_ok(
+            "codex_continue_thread",
+            json!({"thread_id": thread_id, "prompt": "after cancel"}),
+        )
+        .await;
+    assert_eq!(next["text"], "answer: after cancel");
+    let history = setup
+        .bridge
+        .call_ok("codex_read_thread", json!({"thread_id": thread_id}))
+        .await;
+    let statuses: Vec<_> = history["turns"]
+        .as_array()
+        .expect("turns")
+        .iter()
+        .map(|turn| turn["status"].clone())
+        .collect();
+    assert_eq!(
+        statuses,
+        [json!("completed"), json!("interrupted"), json!("completed")]
+    );
+    setup.bridge.stop().await;
+}
+
+#[tokio::test]
+async fn read_thread_returns_turns_oldest_first() {
+    let setup = Setup::new().await;
+    let first = setup.ask(json!({"prompt": "one"})).await;
+    setup
+        .bridge
+        .call_ok(
+            "codex_continue_thread",
+            json!({"thread_id": first["thread_id"], "prompt": "two"}),
+        )
+        .await;
+    let history = setup
+        .bridge
+        .call_ok(
+            "codex_read_thread",
+            json!({"thread_id": first["thread_id"]}),
+        )
+        .await;
+    assert_eq!(history["total_turns"], 2);
+    assert_eq!(history["turns"][0]["prompt"], "one");
+    assert_eq!(history["turns"][0]["answer"], "answer: one");
+    assert_eq!(history["turns"][1]["prompt"], "two");
+    assert_eq!(history["turns"][1]["answer"], "answer: two");
+    let last = setup
+        .bridge
+        .call_ok(
+            "codex_read_thread",
+            json!({"thread_id": first["thread_id"], "limit": 1}),
+        )
+        .await;
+    assert_eq!(last["turns"].as_array().map(Vec::len), Some(1));
+    assert_eq!(last["turns"][0]["prompt"], "two");
+    setup.bridge.stop().await;
+}
+
+#[tokio::test]
+async fn fifty_concurrent_asks_each_get_their_own_answer() {
+    let setup = Setup::new().await;
+    setup.ask(json!({"prompt": "warm"})).await;
+    let started = Instant::now();
+    let calls = (0..50).map(|n| {
+        let bridge = &setup.bridge;
+        async move {
+            let result = bridge
+                .call_ok("codex_ask", json!({"prompt": format!("question {n}")}))
+                .await;
+            (n, result)
+        }
+    });
+    let results = futures_util::future::join_all(calls).await;
+    let elapsed = started.elapsed();
+    let mut threads = std::collections::HashSet::new();
+    for (n, result) in &results {
+        assert_eq!(result["status"], "completed", "call {n}: {result}");
+        assert_eq!(result["text"], format!("answer: question {n}"));
+        threads.insert(result["thread_id"].as_str().expect("id").to_string());
+    }
+    assert_eq!(threads.len(), 50, "50 distinct threads");
+    eprintln!("50 concurrent codex_ask calls: {elapsed:?}");
+    setup.bridge.stop().await;
+}
