@@ -11,7 +11,7 @@
 //!   as the tools.
 //! - [`error`]: error types whose messages say what to do next.
 //! - [`turn_options`]: per-turn options and their validation, shared by MCP and the CLI.
-//! - [`text`]: small text helpers.
+//! - [`text`], [`lock`]: small helpers.
 
 pub mod allow_list;
 pub mod approval;
@@ -19,6 +19,7 @@ pub mod cli;
 pub mod codex;
 pub mod config;
 pub mod error;
+pub mod lock;
 pub mod mcp;
 pub mod text;
 pub mod turn_options;

@@ -97,17 +97,11 @@ async fn one_call(bridge: &Bridge, model: &FakeModel, n: usize, thread: &Value) 
                 .await
                 .expect("send");
             // Cancel once Codex is really working on it (the model has the request).
-            let marker = format!("HANG {n}");
-            let deadline = Instant::now() + Duration::from_secs(10);
-            while !model
-                .requests()
-                .iter()
-                .any(|request| request.to_string().contains(&marker))
+            if !model
+                .wait_for_request(&format!("HANG {n}"), Duration::from_secs(10))
+                .await
             {
-                if Instant::now() > deadline {
-                    return (kind, false);
-                }
-                tokio::time::sleep(Duration::from_millis(10)).await;
+                return (kind, false);
             }
             handle.cancel(Some("soak".into())).await.expect("cancel");
             model

@@ -37,13 +37,10 @@ impl AnswerPrinter {
         if self.format != Format::Stream {
             return;
         }
-        // Cheap check first: the text is only copied when it grew.
-        let (_, length) = handle.progress();
-        if length == self.printed.chars().count() {
-            return;
+        let text = handle.answer_text();
+        if text.len() != self.printed.len() || text != self.printed {
+            self.stream_to(&text);
         }
-        let text = handle.result().text;
-        self.stream_to(&text);
     }
 
     /// Print the end of the turn: the rest of the answer, or all of it, or the JSON.

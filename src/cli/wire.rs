@@ -73,9 +73,7 @@ impl WireLog {
             });
             let mut line = record.to_string();
             line.push('\n');
-            let mut file = trace
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut file = crate::lock::lock(trace);
             // A full disk must not stop the turn; the trace is best effort.
             let _ = file.write_all(line.as_bytes());
         }

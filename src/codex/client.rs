@@ -23,6 +23,7 @@ use super::turn::{self, TurnHandle};
 use crate::approval::Approver;
 use crate::config::{ConnectSettings, Link};
 use crate::error::{BridgeError, CodexError};
+use crate::lock::lock;
 
 /// Finished turns kept for `codex_wait` at most this long...
 const KEEP_FINISHED_FOR: Duration = Duration::from_secs(60 * 60);
@@ -657,12 +658,6 @@ fn prune_at(registry: &mut Registry, now: Instant) {
         ..
     } = registry;
     latest_by_thread.retain(|_, handle| turns.contains_key(&handle.turn_id));
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 #[cfg(test)]

@@ -23,12 +23,14 @@ use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_util::sync::CancellationToken;
 
 use super::protocol::{self, Incoming, RpcError, ServerRequest, TurnEvent};
 use crate::approval;
 use crate::error::CodexError;
+use crate::lock::lock;
 
 /// Which way a frame went, for wire tracing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,6 +70,13 @@ impl Default for ConnectionOptions {
         }
     }
 }
+
+/// Bytes read from the socket at a time. tungstenite zero-fills this much of its read buffer
+/// before every read (default 128 KiB), while app-server frames are small (a streamed delta
+/// is ~250 bytes) and usually come one per read: that memset was the bridge's largest single
+/// CPU cost while streaming (`cargo bench`, issue 7). 16 KiB still takes in dozens of queued
+/// deltas per read; a large frame is read in several reads, as before.
+const READ_BUFFER_SIZE: usize = 16 * 1024;
 
 type PendingMap = HashMap<u64, oneshot::Sender<Result<Value, RpcError>>>;
 
@@ -193,7 +202,8 @@ impl Connection {
         }
         // Never send an Origin header: the app-server answers any Origin with HTTP 403.
         request.headers_mut().remove("Origin");
-        let (socket, _) = tokio_tungstenite::connect_async_with_config(request, None, true)
+        let config = WebSocketConfig::default().read_buffer_size(READ_BUFFER_SIZE);
+        let (socket, _) = tokio_tungstenite::connect_async_with_config(request, Some(config), true)
             .await
             .map_err(|e| connect_error(url, e))?;
         let (mut sink, mut stream) = socket.split();
@@ -530,14 +540,6 @@ fn truncate(text: &str, max: usize) -> &str {
         Some((index, _)) => &text[..index],
         None => text,
     }
-}
-
-/// The maps are only touched in short, non-async sections; a poisoned lock (a panic while
-/// holding it) leaves them usable, so recover rather than spread the panic.
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 #[cfg(test)]

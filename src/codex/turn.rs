@@ -192,9 +192,7 @@ impl TurnHandle {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, TurnState> {
-        self.state
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        crate::lock::lock(&self.state)
     }
 
     pub fn phase(&self) -> TurnPhase {
@@ -207,10 +205,7 @@ impl TurnHandle {
 
     /// When the turn ended, for expiring kept results.
     pub fn finished_at(&self) -> Option<Instant> {
-        *self
-            .finished_at
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        *crate::lock::lock(&self.finished_at)
     }
 
     /// The latest activity line and the length of the answer so far, for progress.
@@ -221,6 +216,15 @@ impl TurnHandle {
             .last()
             .map_or(0, |(_, text)| text.chars().count());
         (state.activity.clone(), answer_len)
+    }
+
+    /// The answer so far (the latest agent message), without copying the rest of the state.
+    pub fn answer_text(&self) -> String {
+        self.lock()
+            .messages
+            .last()
+            .map(|(_, text)| text.clone())
+            .unwrap_or_default()
     }
 
     /// Subscribe to changes (the value is a version counter).
@@ -280,10 +284,7 @@ impl TurnHandle {
             }
         });
         if first {
-            *self
-                .finished_at
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Instant::now());
+            *crate::lock::lock(&self.finished_at) = Some(Instant::now());
         }
     }
 

@@ -146,6 +146,25 @@ impl FakeModel {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
     }
+
+    /// Wait until a request whose body contains `marker` has arrived: the turn is then
+    /// really at the model, so interrupting it drops a live request.
+    pub async fn wait_for_request(&self, marker: &str, timeout: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            if self
+                .requests()
+                .iter()
+                .any(|request| request.to_string().contains(marker))
+            {
+                return true;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
 }
 
 impl Drop for FakeModel {

@@ -46,14 +46,16 @@ async fn garbage_json_rpc_on_stdin_does_not_stop_the_server() {
     ] {
         stdin.write_all(format!("{line}\n").as_bytes()).await.expect("write");
     }
-    let unknown_tool = read_response(&mut lines, 2).await;
+    // Requests are served concurrently: answers may come in any order.
+    let mut answers = read_responses(&mut lines, &[2, 3]).await;
+    let unknown_tool = answers.remove(&2).expect("answer 2");
     assert!(
         unknown_tool["error"]["message"]
             .as_str()
             .is_some_and(|m| m.contains("not found")),
         "{unknown_tool}"
     );
-    let tools = read_response(&mut lines, 3).await;
+    let tools = answers.remove(&3).expect("answer 3");
     assert_eq!(tools["result"]["tools"].as_array().map(Vec::len), Some(6));
     drop(stdin);
     let status = tokio::time::timeout(Duration::from_secs(10), child.wait())
@@ -67,7 +69,17 @@ async fn read_response(
     lines: &mut tokio::io::Lines<BufReader<tokio::process::ChildStdout>>,
     id: i64,
 ) -> Value {
-    loop {
+    let mut answers = read_responses(lines, &[id]).await;
+    answers.remove(&id).expect("answer")
+}
+
+/// Read stdout until every id in `ids` has its answer; other lines are skipped.
+async fn read_responses(
+    lines: &mut tokio::io::Lines<BufReader<tokio::process::ChildStdout>>,
+    ids: &[i64],
+) -> std::collections::HashMap<i64, Value> {
+    let mut answers = std::collections::HashMap::new();
+    while answers.len() < ids.len() {
         let line = tokio::time::timeout(Duration::from_secs(10), lines.next_line())
             .await
             .expect("an answer in time")
@@ -76,8 +88,9 @@ async fn read_response(
         let Ok(message) = serde_json::from_str::<Value>(&line) else {
             panic!("stdout must hold only JSON-RPC: {line}");
         };
-        if message["id"] == id {
-            return message;
+        if let Some(id) = message["id"].as_i64().filter(|id| ids.contains(id)) {
+            answers.insert(id, message);
         }
     }
+    answers
 }

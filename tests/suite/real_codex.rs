@@ -545,6 +545,13 @@ async fn a_busy_thread_is_refused_until_its_turn_ends() {
         busy.contains("codex_wait") && busy.contains("codex_interrupt"),
         "{busy}"
     );
+    assert!(
+        setup
+            .model
+            .wait_for_request("HANG", Duration::from_secs(10))
+            .await,
+        "the HANG turn reached the model"
+    );
     let stopped = setup
         .bridge
         .call_ok("codex_interrupt", json!({"thread_id": thread_id}))

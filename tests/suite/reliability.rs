@@ -126,6 +126,10 @@ async fn the_client_leaving_mid_turn_interrupts_it_and_leaves_no_process() {
         .call_ok("codex_ask", json!({"prompt": "HANG", "wait_seconds": 0.3}))
         .await;
     assert_eq!(running["status"], "running");
+    assert!(
+        model.wait_for_request("HANG", Duration::from_secs(10)).await,
+        "the turn reached the model"
+    );
     let app_server = app_server_of(&bridge).await;
     let status = bridge.stop().await;
     assert!(status.success(), "{status:?}");
