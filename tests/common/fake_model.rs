@@ -18,6 +18,7 @@
 //! |----------------------|-------------------------------------------------------------------------|
 //! | `RUN: <cmd>`         | `exec_command` call with `sandbox_permissions: "require_escalated"`;    |
 //! |                      | under `on-request` Codex asks the client for approval                   |
+//! | `PATCH: <file>`      | `apply_patch` custom tool call adding `<file>` (only offered to known models such as `gpt-5.5`) |
 //! | `RUNSANDBOXED: <cmd>`| `exec_command` call with `sandbox_permissions: "use_default"`           |
 //! | `FAIL`               | HTTP 500 `{"error":{"message":"fake model failure",...}}`               |
 //! | `DELTAS:<n>`         | n `response.output_text.delta` events of `x`, then the message `x`*n    |
@@ -365,6 +366,7 @@ async fn write_json(stream: &mut TcpStream, status: &str, body: &Value) -> std::
 enum Reply {
     Text(String),
     Exec { cmd: String, escalated: bool },
+    Patch { file: String },
     Fail,
     Deltas(usize),
     Slow(u64, String),
@@ -372,9 +374,10 @@ enum Reply {
 }
 
 /// The directives in the order they are looked for; the earliest occurrence in the prompt wins.
-const DIRECTIVES: [&str; 8] = [
+const DIRECTIVES: [&str; 9] = [
     "RUNSANDBOXED:",
     "RUN:",
+    "PATCH:",
     "FAIL",
     "DELTAS:",
     "SLOW:",
@@ -425,6 +428,9 @@ fn decide(body: &Value) -> Reply {
         "RUNSANDBOXED:" => Reply::Exec {
             cmd: rest_of_line.to_string(),
             escalated: false,
+        },
+        "PATCH:" => Reply::Patch {
+            file: rest_of_line.to_string(),
         },
         "FAIL" => Reply::Fail,
         "DELTAS:" => Reply::Deltas(usize::try_from(number()).unwrap_or(0)),
@@ -636,6 +642,21 @@ async fn stream_reply(sse: &mut Sse<'_>, reply: Reply) -> Result<(), ()> {
                 "call_id": sse.state.fresh_id("call"),
                 "name": "exec_command",
                 "arguments": arguments.to_string(),
+            });
+            sse.item_done(item).await?;
+        }
+        Reply::Patch { file } => {
+            // Codex offers `apply_patch` (a freeform tool) only to models it knows, e.g.
+            // `gpt-5.5`: ask with that model name.
+            let patch = format!(
+                "*** Begin Patch\n*** Add File: {file}\n+written by the fake model\n*** End Patch\n"
+            );
+            let item = json!({
+                "type": "custom_tool_call",
+                "id": sse.state.fresh_id("ctc"),
+                "call_id": sse.state.fresh_id("call"),
+                "name": "apply_patch",
+                "input": patch,
             });
             sse.item_done(item).await?;
         }

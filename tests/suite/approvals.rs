@@ -272,3 +272,57 @@ async fn ceilings_hold_for_continued_threads_and_path_tricks() {
     }
     setup.bridge.stop().await;
 }
+
+/// `apply_patch` is offered only to models Codex knows, hence `gpt-5.5` (served by the fake).
+async fn ask_to_patch(setup: &Setup, file: &str) -> Value {
+    setup
+        .bridge
+        .call_ok(
+            "codex_ask",
+            json!({"prompt": format!("PATCH: {file}"), "model": "gpt-5.5", "approval_policy": "ask"}),
+        )
+        .await
+}
+
+#[tokio::test]
+async fn a_declined_file_change_is_not_written_and_the_human_saw_the_diff() {
+    let setup = setup(Elicitation::Choose("decline")).await;
+    let result = ask_to_patch(&setup, "declined.txt").await;
+    assert_eq!(result["status"], "completed", "{result}");
+    assert!(!setup.env.workspace.path().join("declined.txt").exists());
+    assert_eq!(approval(&result)["kind"], "file_change", "{result}");
+    assert_eq!(approval(&result)["decision"], "decline");
+    let asked = setup
+        .bridge
+        .handler
+        .elicitations
+        .lock()
+        .expect("lock")
+        .clone();
+    let message = asked[0]["message"].as_str().expect("message");
+    assert!(message.contains("declined.txt"), "{message}");
+    assert!(
+        message.contains("written by the fake model"),
+        "the diff is shown: {message}"
+    );
+    setup.bridge.stop().await;
+}
+
+#[tokio::test]
+async fn an_accepted_file_change_is_written() {
+    let setup = setup(Elicitation::Choose("accept")).await;
+    let result = ask_to_patch(&setup, "accepted.txt").await;
+    assert_eq!(result["status"], "completed", "{result}");
+    let written = std::fs::read_to_string(setup.env.workspace.path().join("accepted.txt"))
+        .expect("the accepted file exists");
+    assert!(written.contains("written by the fake model"));
+    assert_eq!(approval(&result)["decision"], "accept");
+    let changes = result["file_changes"].as_array().expect("file_changes");
+    assert!(
+        changes.iter().any(|c| c["path"]
+            .as_str()
+            .is_some_and(|p| p.ends_with("accepted.txt"))),
+        "{result}"
+    );
+    setup.bridge.stop().await;
+}

@@ -1,5 +1,6 @@
 mod approvals;
 mod cli;
+mod embedded;
 mod fake_app_server;
 mod frame_fuzz;
 mod hostile_stdio;

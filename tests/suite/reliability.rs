@@ -127,7 +127,9 @@ async fn the_client_leaving_mid_turn_interrupts_it_and_leaves_no_process() {
         .await;
     assert_eq!(running["status"], "running");
     assert!(
-        model.wait_for_request("HANG", Duration::from_secs(10)).await,
+        model
+            .wait_for_request("HANG", Duration::from_secs(10))
+            .await,
         "the turn reached the model"
     );
     let app_server = app_server_of(&bridge).await;
