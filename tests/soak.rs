@@ -9,8 +9,6 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use rmcp::model::{CallToolRequestParams, ClientRequest, Request};
-use rmcp::service::PeerRequestOptions;
 use serde_json::{json, Value};
 
 use common::bridge::{Bridge, BridgeOptions};
@@ -82,20 +80,8 @@ async fn one_call(bridge: &Bridge, model: &FakeModel, n: usize, thread: &Value) 
         Kind::Cancelled => {
             let before = model.dropped_connections();
             let handle = bridge
-                .client
-                .send_cancellable_request(
-                    ClientRequest::CallToolRequest(Request::new(
-                        CallToolRequestParams::new("codex_ask").with_arguments(
-                            json!({"prompt": format!("HANG {n}")})
-                                .as_object()
-                                .cloned()
-                                .expect("object"),
-                        ),
-                    )),
-                    PeerRequestOptions::no_options(),
-                )
-                .await
-                .expect("send");
+                .call_cancellable("codex_ask", json!({"prompt": format!("HANG {n}")}))
+                .await;
             // Cancel once Codex is really working on it (the model has the request).
             if !model
                 .wait_for_request(&format!("HANG {n}"), Duration::from_secs(10))

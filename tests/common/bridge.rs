@@ -11,10 +11,13 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rmcp::model::{
-    CallToolRequestParams, CallToolResult, ClientCapabilities, ClientConfig, ElicitRequestParams,
-    ElicitResult, ElicitationAction, Implementation, ProgressNotificationParam, ProtocolVersion,
+    CallToolRequestParams, CallToolResult, ClientCapabilities, ClientConfig, ClientRequest,
+    ElicitRequestParams, ElicitResult, ElicitationAction, Implementation,
+    ProgressNotificationParam, ProtocolVersion, Request,
 };
-use rmcp::service::{NotificationContext, RequestContext, RunningService};
+use rmcp::service::{
+    NotificationContext, PeerRequestOptions, RequestContext, RequestHandle, RunningService,
+};
 use rmcp::{ClientHandler, ErrorData, RoleClient, ServiceExt};
 use serde_json::Value;
 use tokio::process::{Child, Command};
@@ -210,6 +213,22 @@ impl Bridge {
                     self.stderr()
                 )
             })
+    }
+
+    /// Start a tool call that the test can cancel (`notifications/cancelled`); it carries a
+    /// progress token, as Claude Code's calls do.
+    pub async fn call_cancellable(&self, tool: &str, args: Value) -> RequestHandle<RoleClient> {
+        let Value::Object(arguments) = args else {
+            panic!("tool arguments must be an object");
+        };
+        let params = CallToolRequestParams::new(tool.to_string()).with_arguments(arguments);
+        self.client
+            .send_cancellable_request(
+                ClientRequest::CallToolRequest(Request::new(params)),
+                PeerRequestOptions::no_options(),
+            )
+            .await
+            .expect("send the tool call")
     }
 
     /// Call a tool that must succeed; returns its structured content.

@@ -3,8 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use rmcp::model::{CallToolRequestParams, ClientRequest, Request, ServerResult};
-use rmcp::service::PeerRequestOptions;
+use rmcp::model::ServerResult;
 use serde_json::{json, Value};
 
 use crate::common::bridge::{Bridge, BridgeOptions};
@@ -33,11 +32,6 @@ impl Setup {
     async fn ask(&self, args: Value) -> Value {
         self.bridge.call_ok("codex_ask", args).await
     }
-}
-
-fn call_params(tool: &str, args: Value) -> CallToolRequestParams {
-    CallToolRequestParams::new(tool.to_string())
-        .with_arguments(args.as_object().cloned().expect("object arguments"))
 }
 
 fn structured(result: ServerResult) -> Value {
@@ -133,16 +127,8 @@ async fn progress_is_throttled_and_ends_with_a_final_notification() {
     let setup = Setup::new().await;
     let handle = setup
         .bridge
-        .client
-        .send_cancellable_request(
-            ClientRequest::CallToolRequest(Request::new(call_params(
-                "codex_ask",
-                json!({"prompt": "DELTAS:5000"}),
-            ))),
-            PeerRequestOptions::no_options(),
-        )
-        .await
-        .expect("send");
+        .call_cancellable("codex_ask", json!({"prompt": "DELTAS:5000"}))
+        .await;
     let started = Instant::now();
     let result = structured(handle.await_response().await.expect("response"));
     let elapsed = started.elapsed();
@@ -178,16 +164,11 @@ async fn cancelling_a_call_interrupts_its_turn_and_the_thread_takes_the_next_one
     let thread_id = first["thread_id"].clone();
     let handle = setup
         .bridge
-        .client
-        .send_cancellable_request(
-            ClientRequest::CallToolRequest(Request::new(call_params(
-                "codex_continue_thread",
-                json!({"thread_id": thread_id, "prompt": "HANG"}),
-            ))),
-            PeerRequestOptions::no_options(),
+        .call_cancellable(
+            "codex_continue_thread",
+            json!({"thread_id": thread_id, "prompt": "HANG"}),
         )
-        .await
-        .expect("send");
+        .await;
     // Wait until the model is working on the hanging request.
     let deadline = Instant::now() + Duration::from_secs(10);
     while setup.model.requests().len() < 2 {

@@ -4,8 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use rmcp::model::{CallToolRequestParams, ClientRequest, Request, ServerResult};
-use rmcp::service::PeerRequestOptions;
+use rmcp::model::ServerResult;
 use serde_json::{json, Value};
 
 use crate::common::bridge::{Bridge, BridgeOptions, Elicitation};
@@ -152,21 +151,12 @@ async fn sigterm_with_an_approval_pending_declines_it_and_exits() {
     bridge.call_ok("codex_ask", json!({"prompt": "warm"})).await;
     let app_server = app_server_of(&bridge).await;
     let call = bridge
-        .client
-        .send_cancellable_request(
-            ClientRequest::CallToolRequest(Request::new(
-                CallToolRequestParams::new("codex_ask").with_arguments(
-                    json!({"prompt": "RUN: echo never-ran", "approval_policy": "ask",
-                           "approval_timeout_seconds": 600, "wait_seconds": 600})
-                    .as_object()
-                    .cloned()
-                    .expect("object"),
-                ),
-            )),
-            PeerRequestOptions::no_options(),
+        .call_cancellable(
+            "codex_ask",
+            json!({"prompt": "RUN: echo never-ran", "approval_policy": "ask",
+                   "approval_timeout_seconds": 600, "wait_seconds": 600}),
         )
-        .await
-        .expect("send");
+        .await;
     // Wait until the human is being asked.
     let deadline = Instant::now() + Duration::from_secs(10);
     while bridge.handler.elicitations.lock().expect("lock").is_empty() {
