@@ -1,4 +1,5 @@
 mod approvals;
+mod bench_smoke;
 mod cli;
 mod embedded;
 mod fake_app_server;

@@ -1,0 +1,1331 @@
+//! The codex-bridge benchmark: does the bridge cost (almost) nothing on top of Codex itself?
+//!
+//! One run starts a fake model (instant answers, and a streamed answer of N deltas), then
+//! measures, interleaved, the same work done three ways against the real `codex app-server`
+//! from the pinned npm package:
+//! 1. `direct`: a minimal WebSocket client written here (the floor): its own app-server, one
+//!    connection, `thread/start` + `turn/start`, waiting for `turn/completed`;
+//! 2. `bridge`: the built `codex-bridge serve` driven over MCP stdio by an rmcp client
+//!    (`codex_ask`, `codex_continue_thread`), with its own embedded app-server;
+//! 3. `exec`: a fresh `codex exec` (`codex exec resume`) process per call, as the bridges that
+//!    spawn Codex per call do.
+//!
+//! It prints p50 / p90 per operation with ratios against the floor, the bridge's start-up time,
+//! CPU and memory, and whether each target of issue 7 is MET or MISSED. Targets do not change
+//! the exit status (they are measurements, not timed tests); a wrong answer or a failure does.
+//!
+//! Run it with `cargo bench --bench bench` (release build; `BENCH_ITERATIONS=N` or
+//! `-- --iterations N` for the per-call sample size, `-- --no-exec` to skip `codex exec`,
+//! `BENCH_BRIDGE_BIN=PATH` to measure another build of the bridge).
+//! Without cargo bench's `--bench` flag (as under `cargo test --all-targets`), or with
+//! `--smoke` / `BENCH_SMOKE=1`, it does a small smoke run instead (few calls, no `codex exec`,
+//! a short stream); `tests/suite/bench_smoke.rs` runs that in the test suite.
+
+#[path = "../tests/common/codex_env.rs"]
+mod codex_env;
+#[path = "../tests/common/fake_model.rs"]
+mod fake_model;
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use futures_util::{SinkExt, StreamExt};
+use rmcp::model::{
+    CallToolRequestParams, ClientCapabilities, ClientConfig, Implementation, ProtocolVersion,
+};
+use rmcp::service::RunningService;
+use rmcp::{ClientHandler, RoleClient, ServiceExt};
+use serde_json::{json, Value};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+use tokio::sync::{mpsc, oneshot};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::tungstenite::Message;
+
+use codex_env::{codex_bin, CodexEnv};
+use fake_model::FakeModel;
+
+/// How much work one run does.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub smoke: bool,
+    /// Measured calls per client for `ask` and for `continue`.
+    pub iterations: usize,
+    /// Unmeasured calls per client before measuring (page cache, lazy init, JIT-free but cold).
+    pub warmup: usize,
+    /// Calls in flight at once in the concurrency case, and how many times it is repeated.
+    pub concurrency: usize,
+    pub concurrent_rounds: usize,
+    /// Deltas in the streamed turn, and how many times it is repeated.
+    pub deltas: usize,
+    pub delta_rounds: usize,
+    /// Fresh bridges started to time start-up and idle memory.
+    pub start_samples: usize,
+    /// Threads the main bridge has used before its memory is read again.
+    pub rss_threads: usize,
+    /// Whether `codex exec` is measured (slow, and 150 MB per process).
+    pub exec: bool,
+}
+
+impl Config {
+    pub fn full() -> Config {
+        Config {
+            smoke: false,
+            iterations: 50,
+            warmup: 3,
+            concurrency: 50,
+            concurrent_rounds: 3,
+            deltas: 20_000,
+            delta_rounds: 3,
+            start_samples: 10,
+            rss_threads: 200,
+            exec: true,
+        }
+    }
+
+    pub fn smoke() -> Config {
+        Config {
+            smoke: true,
+            iterations: 3,
+            warmup: 1,
+            concurrency: 5,
+            concurrent_rounds: 1,
+            deltas: 500,
+            delta_rounds: 1,
+            start_samples: 2,
+            rss_threads: 12,
+            exec: false,
+        }
+    }
+
+    /// `cargo bench` passes `--bench`; anything else (`cargo test --all-targets` runs bench
+    /// targets with no arguments) gets the smoke run, as criterion does.
+    fn from_args(args: &[String]) -> Result<Config, String> {
+        let env_flag =
+            |name: &str| std::env::var(name).is_ok_and(|value| !value.is_empty() && value != "0");
+        let has = |flag: &str| args.iter().any(|arg| arg == flag);
+        let full = (has("--bench") || has("--full")) && !has("--smoke") && !env_flag("BENCH_SMOKE");
+        let mut config = if full {
+            Config::full()
+        } else {
+            Config::smoke()
+        };
+        let mut iterations = std::env::var("BENCH_ITERATIONS").ok();
+        let mut deltas = std::env::var("BENCH_DELTAS").ok();
+        let mut rest = args.iter();
+        while let Some(arg) = rest.next() {
+            match arg.as_str() {
+                "--iterations" => iterations = rest.next().cloned(),
+                "--deltas" => deltas = rest.next().cloned(),
+                "--no-exec" => config.exec = false,
+                "--exec" => config.exec = true,
+                "--bench" | "--full" | "--smoke" => {}
+                other => eprintln!("bench: ignoring argument {other:?}"),
+            }
+        }
+        if env_flag("BENCH_NO_EXEC") {
+            config.exec = false;
+        }
+        let number = |name: &str, value: String| {
+            value
+                .parse::<usize>()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| format!("{name} must be a positive integer, got {value:?}"))
+        };
+        if let Some(value) = iterations {
+            config.iterations = number("iterations", value)?;
+        }
+        if let Some(value) = deltas {
+            config.deltas = number("deltas", value)?;
+        }
+        Ok(config)
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    std::process::exit(bench_main(&args));
+}
+
+/// The whole benchmark as the binary runs it: parse `args`, run, print to stdout. Returns the
+/// process exit status (0: ran and every answer was right).
+pub fn bench_main(args: &[String]) -> i32 {
+    let config = match Config::from_args(args) {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("bench: {error}");
+            return 2;
+        }
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime for the benchmark");
+    let mut stdout = std::io::stdout().lock();
+    match runtime.block_on(run(&config, &mut stdout)) {
+        Ok(()) => 0,
+        Err(error) => {
+            eprintln!("bench: FAILED: {error}");
+            1
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The run
+
+/// Run every case and print the report to `out`. An error means the work was not done right
+/// (a wrong answer, a failed call); missed targets are only reported.
+pub async fn run(config: &Config, out: &mut dyn Write) -> Result<(), String> {
+    let load_before = load_average();
+    let model = FakeModel::start().await;
+    let env = CodexEnv::new(&model);
+    let workspace = env.workspace.path().display().to_string();
+    let mut report = Report::default();
+    let mut wrong: Vec<String> = Vec::new();
+
+    progress(&format!("starting clients ({config:?})"));
+    let (direct, direct_start) = Direct::start(&env).await;
+    report.single("app-server start to initialize", direct_start);
+    let bridge = BridgeProcess::spawn(&env).await;
+    // The embedded app-server starts in the background; first calls wait for it.
+    let warm = bridge.ask(&workspace, "warm up").await;
+    check(&mut wrong, "bridge warm-up", &warm.text, "answer: warm up");
+    let idle_rss_main = rss_bytes(bridge.pid, "VmRSS");
+    let exec = config.exec.then(|| Exec::new(&env));
+    let mut bridge_threads = 1usize;
+
+    // --- codex_ask: new thread + one turn -------------------------------------------------
+    progress("codex_ask");
+    for i in 0..config.warmup + config.iterations {
+        let measured = i >= config.warmup;
+        for client in rotation(i) {
+            let prompt = format!("ask {} {i}", client.name());
+            let expected = format!("answer: {prompt}");
+            let (elapsed, text) = match client {
+                Client::Direct => {
+                    let (elapsed, (_, text)) = timed(direct.ask(&workspace, &prompt)).await;
+                    (elapsed, text)
+                }
+                Client::Bridge => {
+                    bridge_threads += 1;
+                    let (elapsed, result) = timed(bridge.ask(&workspace, &prompt)).await;
+                    (elapsed, result.text)
+                }
+                Client::Exec => match &exec {
+                    Some(exec) => {
+                        let (elapsed, result) = timed(exec.ask(&prompt)).await;
+                        (elapsed, result.text)
+                    }
+                    None => continue,
+                },
+            };
+            check(&mut wrong, &prompt, &text, &expected);
+            if measured {
+                report.sample("codex_ask", client, elapsed);
+            }
+        }
+    }
+
+    // --- codex_continue_thread: one turn on a warm thread ------------------------------------
+    progress("codex_continue_thread");
+    let direct_thread = direct.ask(&workspace, "continue base").await.0;
+    let bridge_thread = bridge.ask(&workspace, "continue base").await.thread_id;
+    bridge_threads += 1;
+    let exec_thread = match &exec {
+        Some(exec) => Some(exec.ask("continue base").await.thread_id),
+        None => None,
+    };
+    for i in 0..config.warmup + config.iterations {
+        let measured = i >= config.warmup;
+        for client in rotation(i) {
+            let prompt = format!("continue {} {i}", client.name());
+            let expected = format!("answer: {prompt}");
+            let (elapsed, text) = match client {
+                Client::Direct => timed(direct.turn(&direct_thread, &workspace, &prompt)).await,
+                Client::Bridge => {
+                    let (elapsed, result) =
+                        timed(bridge.continue_thread(&bridge_thread, &workspace, &prompt)).await;
+                    (elapsed, result.text)
+                }
+                Client::Exec => match (&exec, &exec_thread) {
+                    (Some(exec), Some(thread)) => {
+                        let (elapsed, result) = timed(exec.resume(thread, &prompt)).await;
+                        (elapsed, result.text)
+                    }
+                    _ => continue,
+                },
+            };
+            check(&mut wrong, &prompt, &text, &expected);
+            if measured {
+                report.sample("codex_continue_thread", client, elapsed);
+            }
+        }
+    }
+
+    // --- the MCP hop alone: a call the bridge refuses before asking Codex ------------------
+    // Not a target; it says how much of the bridge's extra time per call is the stdio hop.
+    for _ in 0..config.warmup + config.iterations {
+        let (elapsed, refused) = timed(bridge.refused_call()).await;
+        if !refused {
+            wrong.push("codex_wait with a malformed thread id was not refused".into());
+        }
+        report.sample(MCP_HOP, Client::Bridge, elapsed);
+    }
+
+    // --- many codex_ask at once on the one session -------------------------------------------
+    progress(&format!("{} concurrent codex_ask", config.concurrency));
+    let concurrent_name = format!("{} concurrent codex_ask (wall)", config.concurrency);
+    for round in 0..config.concurrent_rounds {
+        for client in rotation(round).into_iter().filter(|c| *c != Client::Exec) {
+            let prompts: Vec<String> = (0..config.concurrency)
+                .map(|n| format!("concurrent {} {round} {n}", client.name()))
+                .collect();
+            let started = Instant::now();
+            let texts: Vec<String> = match client {
+                Client::Direct => {
+                    let calls = prompts.iter().map(|p| direct.ask(&workspace, p));
+                    futures_util::future::join_all(calls)
+                        .await
+                        .into_iter()
+                        .map(|(_, text)| text)
+                        .collect()
+                }
+                Client::Bridge => {
+                    bridge_threads += prompts.len();
+                    let calls = prompts.iter().map(|p| bridge.ask(&workspace, p));
+                    futures_util::future::join_all(calls)
+                        .await
+                        .into_iter()
+                        .map(|result| result.text)
+                        .collect()
+                }
+                Client::Exec => unreachable!("filtered out"),
+            };
+            let elapsed = started.elapsed();
+            for (prompt, text) in prompts.iter().zip(&texts) {
+                check(&mut wrong, prompt, text, &format!("answer: {prompt}"));
+            }
+            report.sample(&concurrent_name, client, elapsed);
+        }
+    }
+
+    // --- one long streamed turn ---------------------------------------------------------------
+    progress(&format!("{}-delta turns", config.deltas));
+    let stream_name = format!("{}-delta turn (wall)", config.deltas);
+    // A tenth of the deltas, on the same bridge: memory that grows with deltas shows up as a
+    // difference between the two peaks.
+    let small_deltas = (config.deltas / 10).max(1);
+    let mut bridge_cpu = Vec::new();
+    let mut growth_small: Vec<i64> = Vec::new();
+    let mut growth_large: Vec<i64> = Vec::new();
+    for round in 0..config.delta_rounds {
+        let small = bridge
+            .measured_ask(&workspace, &format!("DELTAS:{small_deltas} s{round}"))
+            .await;
+        bridge_threads += 1;
+        check_len(
+            &mut wrong,
+            "small stream (bridge)",
+            &small.result.text,
+            small_deltas,
+        );
+        growth_small.push(small.peak_growth);
+        for client in rotation(round) {
+            let prompt = format!("DELTAS:{} {} {round}", config.deltas, client.name());
+            let (elapsed, text) = match client {
+                Client::Direct => {
+                    let (elapsed, (_, text)) = timed(direct.ask(&workspace, &prompt)).await;
+                    (elapsed, text)
+                }
+                Client::Bridge => {
+                    bridge_threads += 1;
+                    let measured = bridge.measured_ask(&workspace, &prompt).await;
+                    bridge_cpu.push(measured.cpu);
+                    growth_large.push(measured.peak_growth);
+                    (measured.elapsed, measured.result.text)
+                }
+                Client::Exec => match &exec {
+                    Some(exec) => {
+                        let (elapsed, result) = timed(exec.ask(&prompt)).await;
+                        (elapsed, result.text)
+                    }
+                    None => continue,
+                },
+            };
+            check_len(&mut wrong, &prompt, &text, config.deltas);
+            report.sample(&stream_name, client, elapsed);
+        }
+    }
+
+    // --- memory after many threads --------------------------------------------------------
+    progress(&format!(
+        "using {} threads on the bridge",
+        config.rss_threads
+    ));
+    while bridge_threads < config.rss_threads {
+        let batch = (config.rss_threads - bridge_threads).min(10);
+        let prompts: Vec<String> = (0..batch)
+            .map(|n| format!("fill {bridge_threads} {n}"))
+            .collect();
+        let calls = prompts.iter().map(|p| bridge.ask(&workspace, p));
+        let results = futures_util::future::join_all(calls).await;
+        for (prompt, result) in prompts.iter().zip(&results) {
+            check(
+                &mut wrong,
+                prompt,
+                &result.text,
+                &format!("answer: {prompt}"),
+            );
+        }
+        bridge_threads += batch;
+    }
+    // Let finished calls' buffers go back before reading the resident size.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let used_rss_main = rss_bytes(bridge.pid, "VmRSS");
+    bridge.stop().await;
+
+    // --- start-up: fresh bridges, timed to an answered tools/list ---------------------------
+    progress("bridge start-up");
+    let mut idle_rss = Vec::new();
+    // One unmeasured start first: the binary's pages are then in the page cache, as they are
+    // for an MCP client that launches it on every session.
+    for sample in 0..=config.start_samples {
+        let started = Instant::now();
+        let fresh = BridgeProcess::spawn(&env).await;
+        let tools = fresh
+            .client
+            .list_tools(None)
+            .await
+            .map_err(|e| format!("tools/list on a fresh bridge: {e}"))?;
+        let elapsed = started.elapsed();
+        if !tools.tools.iter().any(|tool| tool.name == "codex_ask") {
+            wrong.push("tools/list did not offer codex_ask".into());
+        }
+        if sample > 0 {
+            report.sample("start to tools/list answered", Client::Bridge, elapsed);
+            // Idle: initialized, app-server connected in the background, no call yet.
+            tokio::time::sleep(Duration::from_millis(1_500)).await;
+            idle_rss.push(rss_bytes(fresh.pid, "VmRSS"));
+        }
+        fresh.stop().await;
+    }
+    drop(direct);
+
+    // --- report -------------------------------------------------------------------------
+    let memory = Memory {
+        idle_rss: median_u64(&mut idle_rss),
+        idle_rss_main,
+        used_rss_main,
+        threads_used: bridge_threads,
+        bridge_cpu_ms: median_u64(
+            &mut bridge_cpu
+                .iter()
+                .map(|d: &Duration| d.as_millis() as u64)
+                .collect::<Vec<_>>(),
+        ),
+        growth_small: growth_small.iter().copied().max().unwrap_or(0),
+        growth_large: growth_large.iter().copied().max().unwrap_or(0),
+        small_deltas,
+    };
+    let load_after = load_average();
+    let header = format!(
+        "codex-bridge benchmark ({mode}): {iterations} calls per client, {deltas} deltas, {cpus} CPUs, {codex}\nload average: {load_before} at start, {load_after} at end\n",
+        mode = if config.smoke { "SMOKE run, numbers not meaningful" } else { "full run" },
+        iterations = config.iterations,
+        deltas = config.deltas,
+        cpus = std::thread::available_parallelism().map_or(0, |n| n.get()),
+        codex = codex_version().await,
+    );
+    let text = render(
+        config,
+        &header,
+        &report,
+        &memory,
+        &concurrent_name,
+        &stream_name,
+    );
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| format!("cannot write the report: {e}"))?;
+    if wrong.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} wrong answer(s), first: {}",
+            wrong.len(),
+            wrong[0]
+        ))
+    }
+}
+
+fn progress(what: &str) {
+    eprintln!("bench: {what}...");
+}
+
+fn check(wrong: &mut Vec<String>, what: &str, got: &str, expected: &str) {
+    if got != expected {
+        wrong.push(format!(
+            "{what}: expected {expected:?}, got {:?}",
+            shorten(got)
+        ));
+    }
+}
+
+fn check_len(wrong: &mut Vec<String>, what: &str, got: &str, deltas: usize) {
+    if got.len() != deltas || got.bytes().any(|b| b != b'x') {
+        wrong.push(format!(
+            "{what}: expected {deltas} streamed characters, got {} ({:?})",
+            got.len(),
+            shorten(got)
+        ));
+    }
+}
+
+fn shorten(text: &str) -> String {
+    text.chars().take(120).collect()
+}
+
+async fn timed<T>(work: impl std::future::Future<Output = T>) -> (Duration, T) {
+    let started = Instant::now();
+    let value = work.await;
+    (started.elapsed(), value)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum Client {
+    Direct,
+    Bridge,
+    Exec,
+}
+
+impl Client {
+    fn name(self) -> &'static str {
+        match self {
+            Client::Direct => "direct",
+            Client::Bridge => "bridge",
+            Client::Exec => "exec",
+        }
+    }
+}
+
+/// The order of the clients in iteration `i`: all six orders in turn, so each client runs
+/// first, last, and right after each other one (the expensive `codex exec` above all) equally
+/// often. A plain rotation would put `direct` after `exec` twice as often as `bridge`.
+fn rotation(i: usize) -> [Client; 3] {
+    use Client::{Bridge, Direct, Exec};
+    const ORDERS: [[Client; 3]; 6] = [
+        [Direct, Bridge, Exec],
+        [Bridge, Exec, Direct],
+        [Exec, Direct, Bridge],
+        [Direct, Exec, Bridge],
+        [Exec, Bridge, Direct],
+        [Bridge, Direct, Exec],
+    ];
+    ORDERS[i % ORDERS.len()]
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. The floor: a minimal WebSocket client of its own app-server
+
+/// An app-server this benchmark owns (for the direct client). Dropping it kills its group.
+struct AppServer {
+    child: Child,
+    url: String,
+    token: String,
+    // The token file lives here until the server is gone.
+    _dir: tempfile::TempDir,
+}
+
+impl AppServer {
+    async fn spawn(env: &CodexEnv) -> AppServer {
+        let dir = tempfile::tempdir().expect("token dir");
+        let token_file = dir.path().join("ws-token");
+        let token = format!("bench-{}", std::process::id());
+        std::fs::write(&token_file, &token).expect("write token file");
+        let mut child = Command::new(codex_bin())
+            .args(["app-server", "--listen", "ws://127.0.0.1:0", "--ws-auth"])
+            .args(["capability-token", "--ws-token-file"])
+            .arg(&token_file)
+            .envs(env.envs())
+            .current_dir(env.workspace.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .process_group(0)
+            .kill_on_drop(true)
+            .spawn()
+            .expect("spawn codex app-server");
+        let stderr = child.stderr.take().expect("app-server stderr");
+        let (url_tx, url_rx) = oneshot::channel();
+        // Keeps draining stderr after the URL: a full pipe would stall the server.
+        tokio::spawn(async move {
+            let mut lines = BufReader::new(stderr).lines();
+            let mut url_tx = Some(url_tx);
+            while let Ok(Some(line)) = lines.next_line().await {
+                if let Some(url) = listening_url(&line) {
+                    if let Some(tx) = url_tx.take() {
+                        let _ = tx.send(url);
+                    }
+                }
+            }
+        });
+        let url = tokio::time::timeout(Duration::from_secs(30), url_rx)
+            .await
+            .expect("app-server printed its URL within 30 s")
+            .expect("app-server stderr ended before it listened");
+        AppServer {
+            child,
+            url,
+            token,
+            _dir: dir,
+        }
+    }
+}
+
+impl Drop for AppServer {
+    fn drop(&mut self) {
+        if let Some(pid) = self.child.id() {
+            // SAFETY: a plain syscall on the process group this benchmark created.
+            unsafe {
+                libc::killpg(pid as i32, libc::SIGKILL);
+            }
+        }
+    }
+}
+
+/// `... listening on: ws://127.0.0.1:NNNNN` (after ANSI colour codes) -> the URL.
+fn listening_url(line: &str) -> Option<String> {
+    let at = line.find("listening on: ")? + "listening on: ".len();
+    let url: String = line[at..]
+        .chars()
+        .take_while(|c| !c.is_whitespace() && *c != '\u{1b}')
+        .collect();
+    url.starts_with("ws://").then_some(url)
+}
+
+type Waiters = Mutex<HashMap<u64, oneshot::Sender<Value>>>;
+type Subscribers = Mutex<HashMap<String, mpsc::UnboundedSender<(String, Value)>>>;
+
+/// The direct client: one connection; answers matched by id, notifications routed by thread.
+struct Direct {
+    outgoing: mpsc::UnboundedSender<String>,
+    waiters: Arc<Waiters>,
+    subscribers: Arc<Subscribers>,
+    next_id: AtomicU64,
+    _server: AppServer,
+}
+
+impl Direct {
+    /// Start an app-server, connect, initialize; also returns spawn-to-initialized time.
+    async fn start(env: &CodexEnv) -> (Direct, Duration) {
+        let started = Instant::now();
+        let server = AppServer::spawn(env).await;
+        let mut request = server.url.as_str().into_client_request().expect("ws URL");
+        request.headers_mut().insert(
+            "Authorization",
+            HeaderValue::from_str(&format!("Bearer {}", server.token)).expect("header"),
+        );
+        // The bridge's socket settings (no Nagle, a 16 KiB read buffer), so the floor pays no
+        // cost the bridge does not.
+        let config = WebSocketConfig::default().read_buffer_size(16 * 1024);
+        let (socket, _) = tokio_tungstenite::connect_async_with_config(request, Some(config), true)
+            .await
+            .expect("connect to the app-server");
+        let (mut sink, mut stream) = socket.split();
+        let (outgoing, mut outgoing_rx) = mpsc::unbounded_channel::<String>();
+        tokio::spawn(async move {
+            while let Some(frame) = outgoing_rx.recv().await {
+                if sink.send(Message::text(frame)).await.is_err() {
+                    break;
+                }
+            }
+        });
+        let waiters: Arc<Waiters> = Arc::default();
+        let subscribers: Arc<Subscribers> = Arc::default();
+        let (reader_waiters, reader_subscribers) = (waiters.clone(), subscribers.clone());
+        tokio::spawn(async move {
+            while let Some(Ok(message)) = stream.next().await {
+                let Message::Text(text) = message else {
+                    continue;
+                };
+                let Ok(mut frame) = serde_json::from_str::<Value>(text.as_str()) else {
+                    continue;
+                };
+                if let Some(method) = frame["method"].as_str().map(str::to_string) {
+                    // Notifications only: nothing here makes the server ask us anything.
+                    let params = frame["params"].take();
+                    let thread = params["threadId"].as_str().map(str::to_string);
+                    let subscriber =
+                        thread.and_then(|thread| lock(&reader_subscribers).get(&thread).cloned());
+                    if let Some(subscriber) = subscriber {
+                        let _ = subscriber.send((method, params));
+                    }
+                } else if let Some(id) = frame["id"].as_u64() {
+                    if let Some(waiter) = lock(&reader_waiters).remove(&id) {
+                        let _ = waiter.send(frame);
+                    }
+                }
+            }
+        });
+        let direct = Direct {
+            outgoing,
+            waiters,
+            subscribers,
+            next_id: AtomicU64::new(1),
+            _server: server,
+        };
+        direct
+            .request(
+                "initialize",
+                json!({"clientInfo": {"name": "codex-bridge-bench", "version": "0"}}),
+            )
+            .await;
+        direct
+            .outgoing
+            .send(json!({"method": "initialized", "params": {}}).to_string())
+            .expect("writer alive");
+        (direct, started.elapsed())
+    }
+
+    async fn request(&self, method: &str, params: Value) -> Value {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let (tx, rx) = oneshot::channel();
+        lock(&self.waiters).insert(id, tx);
+        self.outgoing
+            .send(json!({"id": id, "method": method, "params": params}).to_string())
+            .expect("writer alive");
+        let mut answer = rx.await.expect("the app-server answers");
+        if !answer["error"].is_null() {
+            panic!("{method} failed: {}", answer["error"]);
+        }
+        answer["result"].take()
+    }
+
+    /// New thread + one turn, the same parameters the bridge sends. Returns (thread, answer).
+    async fn ask(&self, cwd: &str, prompt: &str) -> (String, String) {
+        let started = self
+            .request(
+                "thread/start",
+                json!({"cwd": cwd, "approvalPolicy": "on-request", "sandbox": "read-only"}),
+            )
+            .await;
+        let thread = started["thread"]["id"]
+            .as_str()
+            .expect("thread/start returns thread.id")
+            .to_string();
+        let text = self.turn(&thread, cwd, prompt).await;
+        (thread, text)
+    }
+
+    /// One turn on a loaded thread; returns the answer once `turn/completed` arrives.
+    async fn turn(&self, thread: &str, cwd: &str, prompt: &str) -> String {
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        // Before turn/start: its first notifications can beat its response.
+        lock(&self.subscribers).insert(thread.to_string(), tx);
+        let started = self
+            .request(
+                "turn/start",
+                json!({
+                    "threadId": thread,
+                    "input": [{"type": "text", "text": prompt}],
+                    "cwd": cwd,
+                    "approvalPolicy": "on-request",
+                    "sandboxPolicy": {"type": "readOnly"},
+                }),
+            )
+            .await;
+        let turn = started["turn"]["id"].as_str().expect("turn id").to_string();
+        let mut text = String::new();
+        while let Some((method, params)) = rx.recv().await {
+            let turn_of_event = params["turnId"]
+                .as_str()
+                .or_else(|| params["turn"]["id"].as_str());
+            if turn_of_event.is_some_and(|id| id != turn) {
+                continue;
+            }
+            match method.as_str() {
+                "item/agentMessage/delta" => {
+                    text.push_str(params["delta"].as_str().unwrap_or_default());
+                }
+                "item/completed" if params["item"]["type"] == "agentMessage" => {
+                    text = params["item"]["text"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string();
+                }
+                "turn/completed" => {
+                    let status = &params["turn"]["status"];
+                    assert_eq!(status, "completed", "direct turn ended {params}");
+                    break;
+                }
+                _ => {}
+            }
+        }
+        lock(&self.subscribers).remove(thread);
+        text
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. codex-bridge over MCP stdio
+
+/// The MCP client side: declares the protocol version Claude Code uses, nothing else. rmcp
+/// sends a progress token with every request, as Claude Code and Codex do, so the bridge's
+/// progress path is part of what is measured.
+#[derive(Clone)]
+struct BenchClient;
+
+impl ClientHandler for BenchClient {
+    fn get_info(&self) -> ClientConfig {
+        ClientConfig::new(
+            ClientCapabilities::default(),
+            Implementation::new("codex-bridge-bench", "0"),
+        )
+        .with_protocol_version(ProtocolVersion::V_2025_11_25)
+    }
+}
+
+struct TurnOutcome {
+    thread_id: String,
+    text: String,
+}
+
+/// A bridge turn with the bridge process's CPU and peak memory around it.
+struct MeasuredTurn {
+    result: TurnOutcome,
+    elapsed: Duration,
+    cpu: Duration,
+    /// Peak resident size during the turn minus the resident size before it, in bytes.
+    peak_growth: i64,
+}
+
+struct BridgeProcess {
+    client: RunningService<RoleClient, BenchClient>,
+    child: Child,
+    pid: u32,
+    _stderr_dir: tempfile::TempDir,
+}
+
+impl BridgeProcess {
+    /// The `codex-bridge` cargo built for this target, or `BENCH_BRIDGE_BIN` (to compare two
+    /// builds of the bridge with the same benchmark).
+    fn binary() -> PathBuf {
+        std::env::var_os("BENCH_BRIDGE_BIN")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_codex-bridge")))
+    }
+
+    /// Spawn `codex-bridge serve` and finish the MCP handshake (the app-server may still be
+    /// starting: the bridge answers before it is up).
+    async fn spawn(env: &CodexEnv) -> BridgeProcess {
+        let stderr_dir = tempfile::tempdir().expect("stderr dir");
+        let stderr =
+            std::fs::File::create(stderr_dir.path().join("bridge.stderr")).expect("stderr file");
+        let mut child = Command::new(Self::binary())
+            .arg("serve")
+            .arg("--allowed-root")
+            .arg(env.workspace.path())
+            .envs(env.envs())
+            .env("CODEX_BIN", codex_bin())
+            .current_dir(env.workspace.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(stderr)
+            .kill_on_drop(true)
+            .spawn()
+            .expect("spawn codex-bridge serve");
+        let pid = child.id().expect("bridge pid");
+        let stdout = child.stdout.take().expect("bridge stdout");
+        let stdin = child.stdin.take().expect("bridge stdin");
+        let client = BenchClient
+            .serve((stdout, stdin))
+            .await
+            .expect("MCP initialize with codex-bridge");
+        BridgeProcess {
+            client,
+            child,
+            pid,
+            _stderr_dir: stderr_dir,
+        }
+    }
+
+    fn stderr(&self) -> String {
+        std::fs::read_to_string(self._stderr_dir.path().join("bridge.stderr")).unwrap_or_default()
+    }
+
+    async fn call(&self, tool: &str, arguments: Value) -> TurnOutcome {
+        let Value::Object(arguments) = arguments else {
+            unreachable!("tool arguments are objects");
+        };
+        let params = CallToolRequestParams::new(tool.to_string()).with_arguments(arguments);
+        let result =
+            self.client.call_tool(params).await.unwrap_or_else(|e| {
+                panic!("{tool} failed: {e}\nbridge stderr:\n{}", self.stderr())
+            });
+        let structured = result.structured_content.unwrap_or(Value::Null);
+        assert_eq!(
+            structured["status"], "completed",
+            "{tool} did not complete: {structured}"
+        );
+        TurnOutcome {
+            thread_id: structured["thread_id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+            text: structured["text"].as_str().unwrap_or_default().to_string(),
+        }
+    }
+
+    /// `codex_wait` on a malformed thread id: answered (as a tool error) without Codex, so
+    /// its time is the MCP round trip through the bridge. True if it was refused.
+    async fn refused_call(&self) -> bool {
+        let params = CallToolRequestParams::new("codex_wait").with_arguments(
+            json!({"thread_id": "not a thread"})
+                .as_object()
+                .cloned()
+                .unwrap_or_default(),
+        );
+        let result = self.client.call_tool(params).await.unwrap_or_else(|e| {
+            panic!("codex_wait failed: {e}\nbridge stderr:\n{}", self.stderr())
+        });
+        result.is_error == Some(true)
+    }
+
+    async fn ask(&self, cwd: &str, prompt: &str) -> TurnOutcome {
+        self.call("codex_ask", json!({"prompt": prompt, "cwd": cwd}))
+            .await
+    }
+
+    async fn continue_thread(&self, thread: &str, cwd: &str, prompt: &str) -> TurnOutcome {
+        self.call(
+            "codex_continue_thread",
+            json!({"thread_id": thread, "prompt": prompt, "cwd": cwd}),
+        )
+        .await
+    }
+
+    async fn measured_ask(&self, cwd: &str, prompt: &str) -> MeasuredTurn {
+        let before_rss = rss_bytes(self.pid, "VmRSS") as i64;
+        // Resets VmHWM to the current resident size (Linux >= 4.0), so the peak read after
+        // the turn is the peak during it.
+        let reset = std::fs::write(format!("/proc/{}/clear_refs", self.pid), "5").is_ok();
+        let cpu_before = cpu_time(self.pid);
+        let started = Instant::now();
+        let result = if reset {
+            self.ask(cwd, prompt).await
+        } else {
+            // No clear_refs: sample the resident size while the turn runs instead.
+            let peak = Arc::new(AtomicU64::new(0));
+            let (pid, sampler_peak) = (self.pid, peak.clone());
+            let sampler = tokio::spawn(async move {
+                loop {
+                    sampler_peak.fetch_max(rss_bytes(pid, "VmRSS"), Ordering::Relaxed);
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                }
+            });
+            let result = self.ask(cwd, prompt).await;
+            sampler.abort();
+            let peak = peak.load(Ordering::Relaxed);
+            return MeasuredTurn {
+                elapsed: started.elapsed(),
+                cpu: cpu_time(self.pid).saturating_sub(cpu_before),
+                peak_growth: peak as i64 - before_rss,
+                result,
+            };
+        };
+        let elapsed = started.elapsed();
+        MeasuredTurn {
+            elapsed,
+            cpu: cpu_time(self.pid).saturating_sub(cpu_before),
+            peak_growth: rss_bytes(self.pid, "VmHWM") as i64 - before_rss,
+            result,
+        }
+    }
+
+    /// Close stdin (the MCP session) and wait for the bridge to end its app-server and exit.
+    async fn stop(mut self) {
+        let _ = self.client.cancel().await;
+        if tokio::time::timeout(Duration::from_secs(15), self.child.wait())
+            .await
+            .is_err()
+        {
+            eprintln!("bench: the bridge did not exit within 15 s of stdin closing; killing it");
+            let _ = self.child.kill().await;
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. `codex exec` per call
+
+struct Exec {
+    envs: Vec<(String, String)>,
+    workspace: PathBuf,
+}
+
+impl Exec {
+    fn new(env: &CodexEnv) -> Exec {
+        Exec {
+            envs: env.envs(),
+            workspace: env.workspace.path().to_path_buf(),
+        }
+    }
+
+    async fn ask(&self, prompt: &str) -> TurnOutcome {
+        self.run(&[
+            "exec",
+            "--skip-git-repo-check",
+            "-s",
+            "read-only",
+            "--json",
+            prompt,
+        ])
+        .await
+    }
+
+    /// `codex exec resume` has no `-s`; the sandbox comes from the same config key instead.
+    async fn resume(&self, thread: &str, prompt: &str) -> TurnOutcome {
+        self.run(&[
+            "exec",
+            "resume",
+            "--skip-git-repo-check",
+            "-c",
+            "sandbox_mode=\"read-only\"",
+            "--json",
+            thread,
+            prompt,
+        ])
+        .await
+    }
+
+    async fn run(&self, args: &[&str]) -> TurnOutcome {
+        let output = Command::new(codex_bin())
+            .args(args)
+            .envs(self.envs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .current_dir(&self.workspace)
+            .stdin(Stdio::null())
+            .kill_on_drop(true)
+            .output()
+            .await
+            .expect("run codex exec");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success(),
+            "codex {args:?} failed ({}): {stdout}\n{}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        );
+        parse_exec_events(&stdout)
+    }
+}
+
+/// The thread id and final answer from `codex exec --json` (one JSON event per line).
+fn parse_exec_events(stdout: &str) -> TurnOutcome {
+    let mut outcome = TurnOutcome {
+        thread_id: String::new(),
+        text: String::new(),
+    };
+    for event in stdout
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+    {
+        match event["type"].as_str() {
+            Some("thread.started") => {
+                outcome.thread_id = event["thread_id"].as_str().unwrap_or_default().to_string();
+            }
+            Some("item.completed") if event["item"]["type"] == "agent_message" => {
+                outcome.text = event["item"]["text"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string();
+            }
+            _ => {}
+        }
+    }
+    outcome
+}
+
+async fn codex_version() -> String {
+    match Command::new(codex_bin()).arg("--version").output().await {
+        Ok(output) => String::from_utf8_lossy(&output.stdout).trim().to_string(),
+        Err(_) => "codex (version unknown)".into(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// /proc readings
+
+/// A `/proc/PID/status` size line (`VmRSS`, `VmHWM`), in bytes; 0 if unreadable.
+fn rss_bytes(pid: u32, field: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|rest| {
+            rest.trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse::<u64>()
+                .ok()
+        })
+        .map_or(0, |kib| kib * 1024)
+}
+
+/// User + system CPU time of a process, all threads, from `/proc/PID/stat`.
+fn cpu_time(pid: u32) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name (which may hold spaces) start at field 3 (state).
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    let ticks = |index: usize| {
+        fields
+            .get(index)
+            .and_then(|f| f.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    // utime is field 14, stime field 15: indexes 11 and 12 counting from field 3.
+    let total = ticks(11) + ticks(12);
+    // SAFETY: sysconf has no preconditions.
+    let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as u64;
+    Duration::from_micros(total * 1_000_000 / per_second)
+}
+
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|text| {
+            text.split_whitespace()
+                .take(3)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_else(|_| "unknown".into())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Statistics and the report
+
+#[derive(Default)]
+struct Report {
+    samples: HashMap<(String, Client), Vec<Duration>>,
+    singles: Vec<(String, Duration)>,
+}
+
+impl Report {
+    fn sample(&mut self, operation: &str, client: Client, elapsed: Duration) {
+        self.samples
+            .entry((operation.to_string(), client))
+            .or_default()
+            .push(elapsed);
+    }
+
+    fn single(&mut self, operation: &str, elapsed: Duration) {
+        self.singles.push((operation.to_string(), elapsed));
+    }
+
+    /// (p50, p90, n) in milliseconds.
+    fn stats(&self, operation: &str, client: Client) -> Option<(f64, f64, usize)> {
+        let samples = self.samples.get(&(operation.to_string(), client))?;
+        let mut ms: Vec<f64> = samples.iter().map(|d| d.as_secs_f64() * 1e3).collect();
+        ms.sort_by(f64::total_cmp);
+        Some((percentile(&ms, 0.5), percentile(&ms, 0.9), ms.len()))
+    }
+}
+
+/// Nearest-rank percentile of sorted values.
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let rank = (p * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+fn median_u64(values: &mut [u64]) -> u64 {
+    values.sort_unstable();
+    values
+        .get(values.len().saturating_sub(1) / 2)
+        .copied()
+        .unwrap_or(0)
+}
+
+struct Memory {
+    idle_rss: u64,
+    idle_rss_main: u64,
+    used_rss_main: u64,
+    threads_used: usize,
+    bridge_cpu_ms: u64,
+    growth_small: i64,
+    growth_large: i64,
+    small_deltas: usize,
+}
+
+const MB: f64 = 1_000_000.0;
+const MCP_HOP: &str = "MCP round trip, no Codex work";
+/// "Memory does not grow with deltas": the peak over the idle size may differ by at most
+/// this between a turn of N deltas and one of N/10 (the answer itself is N bytes, held a few
+/// times; buffering the stream would cost hundreds of bytes per delta).
+const GROWTH_ALLOWANCE: i64 = 1_000_000;
+
+fn render(
+    config: &Config,
+    header: &str,
+    report: &Report,
+    memory: &Memory,
+    concurrent: &str,
+    stream: &str,
+) -> String {
+    let mut text = String::new();
+    text.push_str(header);
+    text.push_str("\nlatency in ms; x direct = p50 / direct p50 (the floor)\n");
+    text.push_str(&format!(
+        "{:<34} {:<7} {:>4} {:>9} {:>9} {:>9}\n",
+        "operation", "client", "n", "p50", "p90", "x direct"
+    ));
+    let operations = [
+        "codex_ask".to_string(),
+        "codex_continue_thread".to_string(),
+        concurrent.to_string(),
+        stream.to_string(),
+        "start to tools/list answered".to_string(),
+        MCP_HOP.to_string(),
+    ];
+    for operation in &operations {
+        let floor = report
+            .stats(operation, Client::Direct)
+            .map(|(p50, _, _)| p50);
+        for client in [Client::Direct, Client::Bridge, Client::Exec] {
+            let Some((p50, p90, n)) = report.stats(operation, client) else {
+                continue;
+            };
+            let ratio = floor.map_or("-".to_string(), |floor| format!("{:.2}", p50 / floor));
+            text.push_str(&format!(
+                "{:<34} {:<7} {:>4} {:>9.1} {:>9.1} {:>9}\n",
+                operation,
+                client.name(),
+                n,
+                p50,
+                p90,
+                ratio
+            ));
+        }
+    }
+    for (operation, elapsed) in &report.singles {
+        text.push_str(&format!(
+            "{:<34} {:<7} {:>4} {:>9.1}           (reference)\n",
+            operation,
+            "direct",
+            1,
+            elapsed.as_secs_f64() * 1e3
+        ));
+    }
+    text.push_str(&format!(
+        "\nbridge during a {}-delta turn: CPU {} ms (p50 of rounds); peak RSS growth {:.2} MB (vs {:.2} MB for {} deltas)\n",
+        config.deltas,
+        memory.bridge_cpu_ms,
+        memory.growth_large as f64 / MB,
+        memory.growth_small as f64 / MB,
+        memory.small_deltas,
+    ));
+    text.push_str(&format!(
+        "bridge RSS: idle after start {:.1} MB (fresh bridges, median; main bridge after warm-up {:.1} MB), after {} threads {:.1} MB\n",
+        memory.idle_rss as f64 / MB,
+        memory.idle_rss_main as f64 / MB,
+        memory.threads_used,
+        memory.used_rss_main as f64 / MB,
+    ));
+
+    text.push_str("\ntargets\n");
+    let p50 = |operation: &str, client| report.stats(operation, client).map(|(p50, _, _)| p50);
+    let ratio = |operation: &str, top: Client, bottom: Client| {
+        Some(p50(operation, top)? / p50(operation, bottom)?)
+    };
+    let mut target = |met: Option<bool>, what: String| {
+        let verdict = match met {
+            Some(true) => "MET   ",
+            Some(false) => "MISSED",
+            None => "n/a   ",
+        };
+        text.push_str(&format!("{verdict} {what}\n"));
+    };
+    let show = |value: Option<f64>| value.map_or("not measured".to_string(), |v| format!("{v:.2}"));
+    for operation in ["codex_ask", "codex_continue_thread"] {
+        let r = ratio(operation, Client::Bridge, Client::Direct);
+        target(
+            r.map(|r| r <= 1.05),
+            format!("{operation}: bridge/direct p50 <= 1.05 (is {})", show(r)),
+        );
+    }
+    for (operation, factor) in [("codex_ask", 2.3), ("codex_continue_thread", 3.0)] {
+        let r = ratio(operation, Client::Exec, Client::Bridge);
+        target(
+            r.map(|r| r >= factor),
+            format!(
+                "{operation}: codex exec/bridge p50 >= {factor} (is {})",
+                show(r)
+            ),
+        );
+    }
+    let r = ratio(concurrent, Client::Bridge, Client::Direct);
+    target(
+        r.map(|r| r <= 1.1),
+        format!("{concurrent}: bridge/direct <= 1.1 (is {})", show(r)),
+    );
+    let r = ratio(stream, Client::Bridge, Client::Direct);
+    target(
+        r.map(|r| r <= 1.1),
+        format!("{stream}: bridge/direct <= 1.1 (is {})", show(r)),
+    );
+    let extra = memory.growth_large - memory.growth_small;
+    target(
+        Some(extra <= GROWTH_ALLOWANCE),
+        format!(
+            "bridge memory does not grow with deltas: peak growth at {} deltas - at {} <= {:.1} MB (is {:.2} MB)",
+            config.deltas,
+            memory.small_deltas,
+            GROWTH_ALLOWANCE as f64 / MB,
+            extra as f64 / MB
+        ),
+    );
+    let start = p50("start to tools/list answered", Client::Bridge);
+    target(
+        start.map(|ms| ms <= 20.0),
+        format!(
+            "start to tools/list answered p50 <= 20 ms (is {})",
+            show(start)
+        ),
+    );
+    target(
+        Some(memory.idle_rss as f64 <= 10.0 * MB),
+        format!(
+            "idle RSS <= 10 MB (is {:.1} MB)",
+            memory.idle_rss as f64 / MB
+        ),
+    );
+    let threads_ok = memory.threads_used >= 200;
+    target(
+        threads_ok.then_some(memory.used_rss_main as f64 <= 30.0 * MB),
+        format!(
+            "RSS after 200 threads <= 30 MB (is {:.1} MB after {} threads)",
+            memory.used_rss_main as f64 / MB,
+            memory.threads_used
+        ),
+    );
+    text
+}
