@@ -126,7 +126,35 @@ pub trait Approver: Send + Sync {
         &'a self,
         request: &'a ServerRequest,
         details: Option<String>,
-    ) -> Pin<Box<dyn Future<Output = (Decision, DecidedBy)> + Send + 'a>>;
+    ) -> Pin<Box<dyn Future<Output = Verdict> + Send + 'a>>;
+}
+
+/// How one server request was decided.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verdict {
+    pub decision: Decision,
+    pub by: DecidedBy,
+    /// The full answer, when the human filled in a form (user input, an MCP server's
+    /// elicitation); otherwise the answer follows from `decision` ([`answer_for`]).
+    pub answer: Option<Value>,
+}
+
+impl Verdict {
+    fn new(decision: Decision, by: DecidedBy) -> Verdict {
+        Verdict {
+            decision,
+            by,
+            answer: None,
+        }
+    }
+
+    /// The wire answer to `request`.
+    pub fn answer_to(&self, request: &ServerRequest) -> Answer {
+        match &self.answer {
+            Some(answer) => Answer::Result(answer.clone()),
+            None => answer_for(request, self.decision),
+        }
+    }
 }
 
 /// What a human is shown for one approval request.
@@ -178,12 +206,41 @@ pub enum AskOutcome {
     Abandoned,
 }
 
+/// A form Codex wants a human to fill in: questions of a tool, or an elicitation from one of
+/// Codex's own MCP servers. `schema` is a flat JSON Schema object.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FormQuestion {
+    pub message: String,
+    pub schema: Value,
+}
+
+/// How asking to fill a form ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FormOutcome {
+    /// The human's answers, shaped by the schema.
+    Answered(Value),
+    /// Declined: Codex goes on without.
+    Dismissed,
+    /// Cancelled: stop what asked.
+    Cancelled,
+    Unsupported,
+    Abandoned,
+}
+
 /// Asks a human (MCP elicitation, or a terminal prompt).
 pub trait Asker: Send + Sync {
     fn ask<'a>(
         &'a self,
         question: &'a ApprovalQuestion,
     ) -> Pin<Box<dyn Future<Output = AskOutcome> + Send + 'a>>;
+
+    /// Forms are optional: an asker that cannot show one declines it.
+    fn ask_form<'a>(
+        &'a self,
+        _form: &'a FormQuestion,
+    ) -> Pin<Box<dyn Future<Output = FormOutcome> + Send + 'a>> {
+        Box::pin(std::future::ready(FormOutcome::Unsupported))
+    }
 }
 
 /// The approver of one tool call: allow-list first, then the call's policy, asking through
@@ -205,18 +262,28 @@ impl CallApprover {
         }
     }
 
-    async fn decide_now(
-        &self,
-        request: &ServerRequest,
-        details: Option<String>,
-    ) -> (Decision, DecidedBy) {
+    async fn decide_now(&self, request: &ServerRequest, details: Option<String>) -> Verdict {
         if !is_approval(&request.kind) {
-            return (Decision::Decline, DecidedBy::Bridge);
+            return self.fill_form(request).await;
         }
         let (kind, subject, reason) = describe(request);
         if kind == "command" && self.allow_list.allows(&subject) {
-            return (Decision::Accept, DecidedBy::AllowList);
+            return Verdict::new(Decision::Accept, DecidedBy::AllowList);
         }
+        let (decision, by) = self
+            .decide_approval(request, kind, subject, reason, details)
+            .await;
+        Verdict::new(decision, by)
+    }
+
+    async fn decide_approval(
+        &self,
+        request: &ServerRequest,
+        kind: String,
+        subject: String,
+        reason: Option<String>,
+        details: Option<String>,
+    ) -> (Decision, DecidedBy) {
         match self.policy {
             ApprovalPolicy::Deny | ApprovalPolicy::Allow => decide_by_policy(self.policy, request),
             ApprovalPolicy::Ask => {
@@ -242,13 +309,137 @@ impl CallApprover {
     }
 }
 
+impl CallApprover {
+    /// Questions that are not approvals: under `ask`, forwarded to the human as a form;
+    /// otherwise (and whenever nobody can answer) declined, since the bridge cannot answer
+    /// them on the caller's behalf.
+    async fn fill_form(&self, request: &ServerRequest) -> Verdict {
+        let declined = Verdict::new(Decision::Decline, DecidedBy::Bridge);
+        let (ApprovalPolicy::Ask, Some(asker)) = (self.policy, &self.asker) else {
+            return declined;
+        };
+        let Some(form) = form_for(request) else {
+            return declined;
+        };
+        match tokio::time::timeout(self.ask_timeout, asker.ask_form(&form)).await {
+            Ok(FormOutcome::Answered(content)) => Verdict {
+                decision: Decision::Accept,
+                by: DecidedBy::Human,
+                answer: form_answer(request, content),
+            },
+            Ok(FormOutcome::Dismissed) => Verdict::new(Decision::Decline, DecidedBy::Human),
+            Ok(FormOutcome::Cancelled) => Verdict::new(Decision::Cancel, DecidedBy::Human),
+            Ok(FormOutcome::Unsupported) => {
+                Verdict::new(Decision::Decline, DecidedBy::NoElicitation)
+            }
+            Ok(FormOutcome::Abandoned) => Verdict::new(Decision::Decline, DecidedBy::CallEnded),
+            Err(_) => Verdict::new(Decision::Decline, DecidedBy::Timeout),
+        }
+    }
+}
+
 impl Approver for CallApprover {
     fn decide<'a>(
         &'a self,
         request: &'a ServerRequest,
         details: Option<String>,
-    ) -> Pin<Box<dyn Future<Output = (Decision, DecidedBy)> + Send + 'a>> {
+    ) -> Pin<Box<dyn Future<Output = Verdict> + Send + 'a>> {
         Box::pin(self.decide_now(request, details))
+    }
+}
+
+/// The form for a question Codex asks, if it can be shown as a flat form.
+pub fn form_for(request: &ServerRequest) -> Option<FormQuestion> {
+    match &request.kind {
+        ServerRequestKind::ToolUserInput => {
+            let questions = request.params.get("questions")?.as_array()?;
+            let mut properties = serde_json::Map::new();
+            let mut required = Vec::new();
+            let mut message = String::from("Codex asks:");
+            for question in questions {
+                let id = question.get("id")?.as_str()?;
+                let header = question.get("header").and_then(Value::as_str).unwrap_or(id);
+                let text = question
+                    .get("question")
+                    .and_then(Value::as_str)
+                    .unwrap_or("");
+                message.push_str(&format!("\n- {header}: {text}"));
+                let mut property =
+                    json!({ "type": "string", "title": header, "description": text });
+                let free_text = question
+                    .get("isOther")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false);
+                let labels: Vec<&str> = question
+                    .get("options")
+                    .and_then(Value::as_array)
+                    .map(|options| {
+                        options
+                            .iter()
+                            .filter_map(|option| option.get("label").and_then(Value::as_str))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                if !labels.is_empty() && !free_text {
+                    property["enum"] = json!(labels);
+                }
+                properties.insert(id.to_string(), property);
+                required.push(id.to_string());
+            }
+            (!properties.is_empty()).then(|| FormQuestion {
+                message,
+                schema: json!({ "type": "object", "properties": properties, "required": required }),
+            })
+        }
+        ServerRequestKind::McpServerElicitation => {
+            if request.str_param("mode") != Some("form") {
+                // URL and vendor modes have no form to show.
+                return None;
+            }
+            let server = request.str_param("serverName").unwrap_or("an MCP server");
+            let message = request.str_param("message").unwrap_or("");
+            let mut schema = request.params.get("requestedSchema")?.as_object()?.clone();
+            // Clients such as Codex refuse a top-level title or description.
+            schema.remove("title");
+            schema.remove("description");
+            Some(FormQuestion {
+                message: format!("Codex's MCP server {server} asks: {message}"),
+                schema: Value::Object(schema),
+            })
+        }
+        ServerRequestKind::CommandExecutionApproval
+        | ServerRequestKind::FileChangeApproval
+        | ServerRequestKind::PermissionsApproval
+        | ServerRequestKind::LegacyExecCommandApproval
+        | ServerRequestKind::LegacyApplyPatchApproval
+        | ServerRequestKind::DynamicToolCall
+        | ServerRequestKind::ChatgptAuthTokensRefresh
+        | ServerRequestKind::AttestationGenerate
+        | ServerRequestKind::Unknown(_) => None,
+    }
+}
+
+/// The wire answer carrying a filled-in form.
+fn form_answer(request: &ServerRequest, content: Value) -> Option<Value> {
+    match &request.kind {
+        ServerRequestKind::ToolUserInput => {
+            let answers: serde_json::Map<String, Value> = content
+                .as_object()?
+                .iter()
+                .map(|(id, value)| {
+                    let text = match value {
+                        Value::String(text) => text.clone(),
+                        other => other.to_string(),
+                    };
+                    (id.clone(), json!({ "answers": [text] }))
+                })
+                .collect();
+            Some(json!({ "answers": answers }))
+        }
+        ServerRequestKind::McpServerElicitation => {
+            Some(json!({ "action": "accept", "content": content }))
+        }
+        _ => None,
     }
 }
 
@@ -488,6 +679,19 @@ mod tests {
     fn unknown_requests_get_an_error_answer_not_silence() {
         let req = request("something/new", json!({}));
         assert!(matches!(safe_answer(&req), Answer::Error { .. }));
+    }
+
+    #[test]
+    fn only_flat_form_questions_become_forms() {
+        let url = request(
+            "mcpServer/elicitation/request",
+            json!({"threadId":"t","serverName":"s","mode":"url","message":"go","url":"https://x","elicitationId":"e"}),
+        );
+        assert_eq!(form_for(&url), None, "a URL cannot be shown as a form");
+        let empty = request("item/tool/requestUserInput", json!({"questions": []}));
+        assert_eq!(form_for(&empty), None);
+        let command = request("item/commandExecution/requestApproval", json!({}));
+        assert_eq!(form_for(&command), None, "approvals are not forms");
     }
 
     #[test]

@@ -386,9 +386,9 @@ pub async fn drive(
                 let approver = approver.clone();
                 // Decided off the event loop: asking a human must not stall the turn's events.
                 tokio::spawn(async move {
-                    let (decision, by) = approver.decide(&responder.request, details).await;
-                    let record = approval::record(&responder.request, decision, by);
-                    let answer = approval::answer_for(&responder.request, decision);
+                    let verdict = approver.decide(&responder.request, details).await;
+                    let record = approval::record(&responder.request, verdict.decision, verdict.by);
+                    let answer = verdict.answer_to(&responder.request);
                     // Record first: once answered, `turn/completed` may end the turn, and the
                     // result must already list this approval.
                     handle.update(|state| {

@@ -1,5 +1,6 @@
-//! `approval_policy: "ask"` over MCP: each approval request becomes an `elicitation/create`
-//! to the calling client.
+//! `approval_policy: "ask"` over MCP: each approval request, and each question Codex asks
+//! (a tool's user input, an elicitation from one of Codex's own MCP servers), becomes an
+//! `elicitation/create` to the calling client.
 //!
 //! The requested schema is deliberately minimal (one required enum property, no top-level
 //! title or description): Codex as an MCP client cancels anything richer. The asker lives
@@ -14,7 +15,7 @@ use rmcp::service::ElicitationMode;
 use rmcp::{Peer, RoleServer};
 use tokio_util::sync::CancellationToken;
 
-use crate::approval::{ApprovalQuestion, AskOutcome, Asker, Decision};
+use crate::approval::{ApprovalQuestion, AskOutcome, Asker, Decision, FormOutcome, FormQuestion};
 
 const CHOICES: [&str; 4] = ["accept", "accept_for_session", "decline", "cancel"];
 
@@ -66,6 +67,59 @@ impl Asker for ElicitationAsker {
                 () = self.call_done.cancelled() => AskOutcome::Abandoned,
             }
         })
+    }
+
+    fn ask_form<'a>(
+        &'a self,
+        form: &'a FormQuestion,
+    ) -> Pin<Box<dyn Future<Output = FormOutcome> + Send + 'a>> {
+        Box::pin(self.ask_form_now(form))
+    }
+}
+
+impl ElicitationAsker {
+    async fn ask_form_now(&self, form: &FormQuestion) -> FormOutcome {
+        if self.call_done.is_cancelled() {
+            return FormOutcome::Abandoned;
+        }
+        if !self
+            .peer
+            .supported_elicitation_modes()
+            .contains(&ElicitationMode::Form)
+        {
+            return FormOutcome::Unsupported;
+        }
+        // A schema MCP cannot carry (nested objects, arrays...) is declined, not mangled.
+        let Ok(requested_schema) = serde_json::from_value::<ElicitationSchema>(form.schema.clone())
+        else {
+            tracing::info!(
+                "a form Codex asked for has a schema MCP elicitation cannot carry; declining"
+            );
+            return FormOutcome::Unsupported;
+        };
+        let params = ElicitRequestParams::FormElicitationParams {
+            meta: None,
+            message: form.message.clone(),
+            requested_schema,
+        };
+        tokio::select! {
+            answer = self.peer.create_elicitation(params) => match answer {
+                Ok(result) => match result.action {
+                    ElicitationAction::Accept => match result.content {
+                        Some(content) => FormOutcome::Answered(content),
+                        None => FormOutcome::Dismissed,
+                    },
+                    ElicitationAction::Cancel => FormOutcome::Cancelled,
+                    // Decline, and any action a newer protocol adds.
+                    _ => FormOutcome::Dismissed,
+                },
+                Err(error) => {
+                    tracing::warn!(%error, "elicitation failed; declining");
+                    FormOutcome::Unsupported
+                }
+            },
+            () = self.call_done.cancelled() => FormOutcome::Abandoned,
+        }
     }
 }
 

@@ -35,6 +35,9 @@ pub enum Elicitation {
     Dismiss(ElicitationAction),
     /// Never answer.
     Never,
+    /// Fill in whatever form is asked: the first `enum` value of each property, else
+    /// `"answer-<name>"`.
+    Fill,
 }
 
 /// An MCP client for tests: declares a chosen protocol version, records progress and the
@@ -86,6 +89,20 @@ impl ClientHandler for TestClient {
                 .with_content(serde_json::json!({ "decision": decision }))),
             Elicitation::Dismiss(action) => Ok(ElicitResult::new(action.clone())),
             Elicitation::Never => std::future::pending().await,
+            Elicitation::Fill => {
+                let schema =
+                    serde_json::to_value(&request).expect("request")["requestedSchema"].clone();
+                let mut content = serde_json::Map::new();
+                for (name, property) in schema["properties"].as_object().into_iter().flatten() {
+                    let value = property["enum"]
+                        .get(0)
+                        .cloned()
+                        .unwrap_or_else(|| Value::String(format!("answer-{name}")));
+                    content.insert(name.clone(), value);
+                }
+                Ok(ElicitResult::new(ElicitationAction::Accept)
+                    .with_content(Value::Object(content)))
+            }
         }
     }
 

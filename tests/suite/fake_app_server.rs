@@ -741,3 +741,115 @@ async fn a_dropped_socket_fails_the_turn_promptly_and_the_next_call_reconnects()
     setup.assert_no_panic();
     setup.bridge.stop().await;
 }
+
+/// Under `ask`, questions Codex asks that are not approvals (a tool's questions for the user,
+/// an elicitation from one of Codex's own MCP servers) reach the human as forms, and the
+/// answers go back in the shape each request wants.
+#[tokio::test]
+async fn under_ask_codex_questions_are_forwarded_as_forms() {
+    let answers: Answers = Arc::default();
+    let script_answers = answers.clone();
+    let fake = FakeAppServer::start(move |mut peer: Peer| {
+        let answers = script_answers.clone();
+        async move {
+            peer.accept_initialize().await;
+            let start = peer.expect_request("thread/start").await;
+            let thread_id = peer.new_thread_id();
+            peer.respond(&start, thread_started(&thread_id, &start["params"]))
+                .await;
+            let request = peer.expect_request("turn/start").await;
+            let turn_id = peer.accept_turn(&request).await;
+            peer.start_turn(&thread_id, &turn_id).await;
+            let asks: [(&'static str, &str, Value); 2] = [
+                (
+                    "user input",
+                    "item/tool/requestUserInput",
+                    json!({"threadId": thread_id, "turnId": turn_id, "itemId": "q1", "isBlocking": true,
+                           "questions": [
+                               {"id": "color", "header": "Colour", "question": "Which colour?",
+                                "options": [{"label": "Blue", "description": "calm"},
+                                            {"label": "Red", "description": "loud"}]},
+                               {"id": "name", "header": "Name", "question": "Your name?"}]}),
+                ),
+                (
+                    "mcp elicitation",
+                    "mcpServer/elicitation/request",
+                    json!({"threadId": thread_id, "turnId": turn_id, "serverName": "docs",
+                           "mode": "form", "message": "Which branch?",
+                           "requestedSchema": {"type": "object", "title": "Branch picker",
+                                               "properties": {"branch": {"type": "string"}},
+                                               "required": ["branch"]}}),
+                ),
+            ];
+            for (label, method, params) in asks {
+                let id = peer.server_request(method, params).await;
+                let answer = peer.expect_response(id).await;
+                answers.lock().expect("answers").push((label, answer));
+            }
+            peer.answer_turn(&thread_id, &turn_id, "thanks").await;
+            peer.complete_turn(&thread_id, &turn_id, "completed").await;
+            peer.serve().await;
+        }
+    })
+    .await;
+    let workspace = tempfile::tempdir().expect("workspace");
+    let mut options = BridgeOptions::external(&fake.url, fake.token_file(), workspace.path());
+    options.elicitation = crate::common::bridge::Elicitation::Fill;
+    let bridge = Bridge::start(options).await;
+    let result = bridge
+        .call_ok(
+            "codex_ask",
+            json!({"prompt": "ask me", "approval_policy": "ask", "wait_seconds": 10}),
+        )
+        .await;
+    assert_eq!(result["status"], "completed");
+    let answers = answers.lock().expect("answers").clone();
+    assert_eq!(
+        answers[0].1.as_ref().map(|frame| frame["result"].clone()),
+        Some(
+            json!({"answers": {"color": {"answers": ["Blue"]}, "name": {"answers": ["answer-name"]}}})
+        ),
+        "user input answered with the form's values"
+    );
+    assert_eq!(
+        answers[1].1.as_ref().map(|frame| frame["result"].clone()),
+        Some(json!({"action": "accept", "content": {"branch": "answer-branch"}})),
+        "the MCP server's elicitation answered with the human's content"
+    );
+    let asked = bridge.handler.elicitations.lock().expect("lock").clone();
+    assert_eq!(asked.len(), 2);
+    assert!(asked[0]["message"]
+        .as_str()
+        .is_some_and(|m| m.contains("Which colour?")));
+    assert_eq!(
+        asked[0]["requestedSchema"]["properties"]["color"]["enum"],
+        json!(["Blue", "Red"])
+    );
+    assert!(asked[1]["message"]
+        .as_str()
+        .is_some_and(|m| m.contains("docs") && m.contains("Which branch?")));
+    assert!(
+        asked[1]["requestedSchema"].get("title").is_none(),
+        "no top-level title"
+    );
+    let kinds: Vec<_> = result["approvals"]
+        .as_array()
+        .expect("approvals")
+        .iter()
+        .map(|a| {
+            (
+                a["kind"].clone(),
+                a["decision"].clone(),
+                a["decided_by"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            (json!("user_input"), json!("accept"), json!("human")),
+            (json!("mcp_elicitation"), json!("accept"), json!("human")),
+        ]
+    );
+    bridge.stop().await;
+}
