@@ -193,3 +193,21 @@ async fn sigterm_with_an_approval_pending_declines_it_and_exits() {
         "the command never ran"
     );
 }
+
+#[tokio::test]
+async fn a_killed_bridge_takes_its_app_server_with_it() {
+    let model = FakeModel::start().await;
+    let env = CodexEnv::new(&model);
+    let mut bridge = Bridge::start(BridgeOptions::embedded(&env)).await;
+    bridge.call_ok("codex_ask", json!({"prompt": "warm"})).await;
+    let app_server = app_server_of(&bridge).await;
+    // SAFETY: kill(2) on our own child; SIGKILL leaves it no chance to clean up.
+    unsafe {
+        libc::kill(bridge.pid() as i32, libc::SIGKILL);
+    }
+    let _ = bridge.child.wait().await;
+    assert!(
+        gone(app_server).await,
+        "the app-server {app_server} outlived a SIGKILLed bridge"
+    );
+}
