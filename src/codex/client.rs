@@ -62,15 +62,20 @@ struct Session {
     loaded: Mutex<HashSet<String>>,
 }
 
+/// The current session and what is needed to replace it.
 #[derive(Default)]
-struct Link_ {
+struct LinkState {
     session: Option<Arc<Session>>,
+    /// The embedded app-server, when the bridge owns one.
     process: Option<AppServerProcess>,
+    /// Failed starts in a row; drives the backoff so a Codex that keeps dying is not hammered.
     consecutive_failures: u32,
     retry_after: Option<Instant>,
+    /// Repeated to callers during the backoff, so they see why.
     last_error: Option<CodexError>,
 }
 
+/// Turns this bridge started: running ones, and finished ones kept for `codex_wait`.
 #[derive(Default)]
 struct Registry {
     turns: HashMap<String, Arc<TurnHandle>>,
@@ -83,7 +88,7 @@ struct Registry {
 pub struct CodexClient {
     settings: ConnectSettings,
     options: ConnectionOptions,
-    link: tokio::sync::Mutex<Link_>,
+    link: tokio::sync::Mutex<LinkState>,
     registry: Arc<Mutex<Registry>>,
 }
 
@@ -105,7 +110,7 @@ impl CodexClient {
         CodexClient {
             settings,
             options,
-            link: tokio::sync::Mutex::new(Link_::default()),
+            link: tokio::sync::Mutex::new(LinkState::default()),
             registry: Arc::new(Mutex::new(Registry::default())),
         }
     }
