@@ -482,6 +482,21 @@ impl Peer {
         .await;
     }
 
+    /// The usual opening of a scripted session: `initialize`, then a `thread/start` and a
+    /// `turn/start` accepted, and `turn/started` sent. Returns (thread id, turn id) with the
+    /// turn running, for the script to do the unusual part.
+    pub async fn open_turn(&mut self) -> (String, String) {
+        self.accept_initialize().await;
+        let start = self.expect_request("thread/start").await;
+        let thread_id = self.new_thread_id();
+        self.respond(&start, thread_started(&thread_id, &start["params"]))
+            .await;
+        let request = self.expect_request("turn/start").await;
+        let turn_id = self.accept_turn(&request).await;
+        self.start_turn(&thread_id, &turn_id).await;
+        (thread_id, turn_id)
+    }
+
     /// A fresh thread id, unique across this fake's connections.
     pub fn new_thread_id(&self) -> String {
         self.state.fresh_id("thread")

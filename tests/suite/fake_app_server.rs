@@ -244,14 +244,7 @@ async fn unexpected_server_requests_are_all_answered() {
     let fake = FakeAppServer::start(move |mut peer: Peer| {
         let answers = script_answers.clone();
         async move {
-            peer.accept_initialize().await;
-            let start = peer.expect_request("thread/start").await;
-            let thread_id = peer.new_thread_id();
-            peer.respond(&start, thread_started(&thread_id, &start["params"]))
-                .await;
-            let request = peer.expect_request("turn/start").await;
-            let turn_id = peer.accept_turn(&request).await;
-            peer.start_turn(&thread_id, &turn_id).await;
+            let (thread_id, turn_id) = peer.open_turn().await;
             let asks: [(&'static str, &str, Value); 5] = [
                 (
                     "unknown, in turn",
@@ -375,14 +368,7 @@ async fn unexpected_server_requests_are_all_answered() {
 #[tokio::test]
 async fn stray_and_late_notifications_are_ignored() {
     let fake = FakeAppServer::start(|mut peer: Peer| async move {
-        peer.accept_initialize().await;
-        let start = peer.expect_request("thread/start").await;
-        let thread_id = peer.new_thread_id();
-        peer.respond(&start, thread_started(&thread_id, &start["params"]))
-            .await;
-        let request = peer.expect_request("turn/start").await;
-        let turn_id = peer.accept_turn(&request).await;
-        peer.start_turn(&thread_id, &turn_id).await;
+        let (thread_id, turn_id) = peer.open_turn().await;
         // Another thread nobody runs, and another turn of this thread.
         peer.answer_turn("thread-ghost", "turn-ghost", "GHOST").await;
         peer.complete_turn("thread-ghost", "turn-ghost", "failed")
@@ -666,14 +652,7 @@ async fn a_dropped_socket_fails_the_turn_promptly_and_the_next_call_reconnects()
             peer.serve().await;
             return;
         }
-        peer.accept_initialize().await;
-        let start = peer.expect_request("thread/start").await;
-        let thread_id = peer.new_thread_id();
-        peer.respond(&start, thread_started(&thread_id, &start["params"]))
-            .await;
-        let request = peer.expect_request("turn/start").await;
-        let turn_id = peer.accept_turn(&request).await;
-        peer.start_turn(&thread_id, &turn_id).await;
+        let (thread_id, turn_id) = peer.open_turn().await;
         peer.notify(
             "item/agentMessage/delta",
             json!({"threadId": thread_id, "turnId": turn_id, "itemId": "m", "delta": "half an ans"}),
@@ -752,14 +731,7 @@ async fn under_ask_codex_questions_are_forwarded_as_forms() {
     let fake = FakeAppServer::start(move |mut peer: Peer| {
         let answers = script_answers.clone();
         async move {
-            peer.accept_initialize().await;
-            let start = peer.expect_request("thread/start").await;
-            let thread_id = peer.new_thread_id();
-            peer.respond(&start, thread_started(&thread_id, &start["params"]))
-                .await;
-            let request = peer.expect_request("turn/start").await;
-            let turn_id = peer.accept_turn(&request).await;
-            peer.start_turn(&thread_id, &turn_id).await;
+            let (thread_id, turn_id) = peer.open_turn().await;
             let asks: [(&'static str, &str, Value); 2] = [
                 (
                     "user input",
