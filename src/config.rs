@@ -33,6 +33,11 @@ pub struct ConnectArgs {
     pub connect_timeout: u64,
 }
 
+/// `wait_seconds` bounds unless [`WaitArgs`] says otherwise: the default stays below the
+/// tool-call time-outs of common clients (Codex's 60 s).
+const DEFAULT_WAIT: Duration = Duration::from_secs(50);
+const MAX_WAIT: Duration = Duration::from_secs(3600);
+
 /// Ceilings for what tool calls may ask for.
 #[derive(Debug, Clone, Args)]
 pub struct CeilingArgs {
@@ -59,6 +64,20 @@ pub struct CeilingArgs {
     )]
     pub allowed_roots: Vec<PathBuf>,
 
+    /// How long an `ask` approval waits for the human before declining.
+    #[arg(
+        long,
+        env = "CODEX_BRIDGE_APPROVAL_TIMEOUT",
+        default_value_t = 120,
+        value_name = "SECONDS"
+    )]
+    pub approval_timeout_seconds: u64,
+}
+
+/// How long MCP tool calls wait for a turn (`serve` only: the command line waits for the
+/// whole turn, bounded by `--timeout`).
+#[derive(Debug, Clone, Args)]
+pub struct WaitArgs {
     /// How long a turn-running call blocks by default before answering `running`.
     #[arg(
         long,
@@ -76,15 +95,21 @@ pub struct CeilingArgs {
         value_name = "SECONDS"
     )]
     pub max_wait_seconds: u64,
+}
 
-    /// How long an `ask` approval waits for the human before declining.
-    #[arg(
-        long,
-        env = "CODEX_BRIDGE_APPROVAL_TIMEOUT",
-        default_value_t = 120,
-        value_name = "SECONDS"
-    )]
-    pub approval_timeout_seconds: u64,
+impl WaitArgs {
+    /// Set the wait bounds of `ceilings`.
+    pub fn apply(&self, ceilings: &mut Ceilings) -> Result<(), BridgeError> {
+        if self.default_wait_seconds > self.max_wait_seconds {
+            return Err(BridgeError::invalid(format!(
+                "--default-wait-seconds ({}) is larger than --max-wait-seconds ({})",
+                self.default_wait_seconds, self.max_wait_seconds
+            )));
+        }
+        ceilings.default_wait = Duration::from_secs(self.default_wait_seconds);
+        ceilings.max_wait = Duration::from_secs(self.max_wait_seconds);
+        Ok(())
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -250,18 +275,12 @@ impl CeilingArgs {
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
-        if self.default_wait_seconds > self.max_wait_seconds {
-            return Err(BridgeError::invalid(format!(
-                "--default-wait-seconds ({}) is larger than --max-wait-seconds ({})",
-                self.default_wait_seconds, self.max_wait_seconds
-            )));
-        }
         Ok(Ceilings {
             max_sandbox: self.max_sandbox.into(),
             allow_approvals: self.allow_approvals,
             allowed_roots,
-            default_wait: Duration::from_secs(self.default_wait_seconds),
-            max_wait: Duration::from_secs(self.max_wait_seconds),
+            default_wait: DEFAULT_WAIT,
+            max_wait: MAX_WAIT,
             approval_timeout: Duration::from_secs(self.approval_timeout_seconds.max(1)),
         })
     }

@@ -11,7 +11,7 @@ use clap::{Parser, Subcommand};
 use codex_bridge::cli;
 use codex_bridge::codex::client::CodexClient;
 use codex_bridge::codex::connection::ConnectionOptions;
-use codex_bridge::config::{CeilingArgs, ConnectArgs};
+use codex_bridge::config::{CeilingArgs, ConnectArgs, WaitArgs};
 use codex_bridge::mcp::server::{serve_stdio, CodexBridge};
 
 #[derive(Parser)]
@@ -38,6 +38,8 @@ enum Command {
         connect: ConnectArgs,
         #[command(flatten)]
         ceilings: CeilingArgs,
+        #[command(flatten)]
+        waits: WaitArgs,
     },
     /// Ask Codex once and print the answer (streamed, plain or JSON). Exit codes: 0 ok,
     /// 1 turn failed or interrupted, 2 bad arguments, 3 Codex unreachable, 4 timeout,
@@ -79,8 +81,16 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> ExitCode {
     match cli.command {
-        Command::Serve { connect, ceilings } => {
-            let (settings, ceilings) = match (connect.resolve(), ceilings.resolve()) {
+        Command::Serve {
+            connect,
+            ceilings,
+            waits,
+        } => {
+            let ceilings = ceilings.resolve().and_then(|mut ceilings| {
+                waits.apply(&mut ceilings)?;
+                Ok(ceilings)
+            });
+            let (settings, ceilings) = match (connect.resolve(), ceilings) {
                 (Ok(settings), Ok(ceilings)) => (settings, ceilings),
                 (Err(error), _) | (_, Err(error)) => {
                     eprintln!("codex-bridge: {error}");
