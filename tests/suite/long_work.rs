@@ -275,3 +275,43 @@ async fn fifty_concurrent_asks_each_get_their_own_answer() {
     eprintln!("50 concurrent codex_ask calls: {elapsed:?}");
     setup.bridge.stop().await;
 }
+
+#[tokio::test]
+async fn cancelling_codex_wait_interrupts_the_turn_it_waits_for() {
+    let setup = Setup::new().await;
+    let running = setup
+        .ask(json!({"prompt": "HANG waited", "wait_seconds": 0.2}))
+        .await;
+    assert_eq!(running["status"], "running");
+    assert!(
+        setup
+            .model
+            .wait_for_request("HANG waited", Duration::from_secs(10))
+            .await
+    );
+    let waiting = setup
+        .bridge
+        .call_cancellable(
+            "codex_wait",
+            json!({"thread_id": running["thread_id"], "wait_seconds": 60}),
+        )
+        .await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    waiting
+        .cancel(Some("no longer needed".into()))
+        .await
+        .expect("cancel");
+    assert!(
+        setup
+            .model
+            .wait_for_dropped(1, Duration::from_secs(5))
+            .await,
+        "the turn was interrupted"
+    );
+    let after = setup
+        .bridge
+        .call_ok("codex_wait", json!({"thread_id": running["thread_id"]}))
+        .await;
+    assert_eq!(after["status"], "interrupted");
+    setup.bridge.stop().await;
+}
