@@ -1,3 +1,5 @@
+//! The end-to-end suites, one file per area (see the README's test table).
+
 mod approvals;
 mod bench_smoke;
 mod cli;
