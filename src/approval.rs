@@ -30,16 +30,6 @@ pub enum ApprovalPolicy {
     Ask,
 }
 
-impl ApprovalPolicy {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ApprovalPolicy::Deny => "deny",
-            ApprovalPolicy::Allow => "allow",
-            ApprovalPolicy::Ask => "ask",
-        }
-    }
-}
-
 /// What was decided about one request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {

@@ -430,11 +430,6 @@ impl CodexClient {
         }
     }
 
-    /// Number of turns kept in the registry (for tests of its bounds).
-    pub fn kept_turns(&self) -> usize {
-        lock(&self.registry).turns.len()
-    }
-
     /// Ask Codex to stop a running turn and wait (briefly) for it to end.
     pub async fn interrupt(
         &self,
@@ -556,16 +551,6 @@ impl CodexClient {
         if let Some(process) = link.process.take() {
             process.shutdown(Duration::from_millis(1_500)).await;
         }
-    }
-
-    /// PID of the embedded app-server, if one runs (for tests and `doctor`).
-    pub async fn app_server_pid(&self) -> Option<i32> {
-        self.link
-            .lock()
-            .await
-            .process
-            .as_ref()
-            .map(AppServerProcess::pid)
     }
 
     /// Turn an app-server error about a thread into words a caller can act on.

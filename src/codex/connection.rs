@@ -381,11 +381,6 @@ impl Connection {
         )
     }
 
-    /// Resolves when the connection has ended.
-    pub async fn closed(&self) {
-        self.shared.closed.cancelled().await;
-    }
-
     /// Close the socket; every waiter is told.
     pub fn close(&self, reason: &str) {
         close(&self.shared, reason.to_string());

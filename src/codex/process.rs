@@ -122,7 +122,6 @@ pub struct AppServerProcess {
     pub token: String,
     // Holds the private directory with the token file until the process is gone.
     _token_dir: TokenDir,
-    exited: Option<oneshot::Receiver<()>>,
 }
 
 impl std::fmt::Debug for AppServerProcess {
@@ -180,9 +179,8 @@ impl AppServerProcess {
             .ok_or_else(|| CodexError::Start("app-server stderr was not captured".into()))?;
 
         let (port_tx, port_rx) = oneshot::channel::<String>();
-        let (exit_tx, exit_rx) = oneshot::channel::<()>();
         let (tail_tx, tail_rx) = oneshot::channel::<Vec<String>>();
-        tokio::spawn(pump_stderr(stderr, port_tx, tail_tx, exit_tx));
+        tokio::spawn(pump_stderr(stderr, port_tx, tail_tx));
 
         let url = tokio::select! {
             url = port_rx => url.ok(),
@@ -194,7 +192,6 @@ impl AppServerProcess {
             url: String::new(),
             token,
             _token_dir: token_dir,
-            exited: Some(exit_rx),
         };
         match url {
             Some(url) => {
@@ -218,14 +215,6 @@ impl AppServerProcess {
 
     pub fn pid(&self) -> i32 {
         self.pgid
-    }
-
-    /// True once the server process has exited (its stderr closed).
-    pub fn has_exited(&mut self) -> bool {
-        !matches!(
-            self.exited.as_mut().map(|rx| rx.try_recv()),
-            Some(Err(oneshot::error::TryRecvError::Empty))
-        )
     }
 
     /// End the process group: SIGTERM, then SIGKILL if it is still there after `grace`.
@@ -269,7 +258,6 @@ async fn pump_stderr(
     stderr: tokio::process::ChildStderr,
     port_tx: oneshot::Sender<String>,
     tail_tx: oneshot::Sender<Vec<String>>,
-    exit_tx: oneshot::Sender<()>,
 ) {
     let mut lines = BufReader::new(stderr).lines();
     let mut port_tx = Some(port_tx);
@@ -290,7 +278,6 @@ async fn pump_stderr(
         }
     }
     let _ = tail_tx.send(tail);
-    let _ = exit_tx.send(());
 }
 
 /// `listening on: ws://127.0.0.1:NNNNN` -> the URL.

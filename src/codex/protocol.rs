@@ -334,6 +334,13 @@ pub enum ThreadStatus {
     Unknown,
 }
 
+impl Thread {
+    /// The thread's status as results show it; `unknown` when the server gave none.
+    pub fn status_label(&self) -> &'static str {
+        self.status.as_ref().map_or("unknown", ThreadStatus::label)
+    }
+}
+
 impl ThreadStatus {
     pub fn label(&self) -> &'static str {
         match self {

@@ -32,6 +32,7 @@ pub struct ThreadSummary {
 
 impl From<Thread> for ThreadSummary {
     fn from(thread: Thread) -> ThreadSummary {
+        let status = thread.status_label().to_string();
         ThreadSummary {
             id: thread.id,
             name: thread.name,
@@ -39,10 +40,7 @@ impl From<Thread> for ThreadSummary {
             cwd: thread.cwd,
             created_at: thread.created_at,
             updated_at: thread.updated_at,
-            status: thread
-                .status
-                .map_or("unknown", |status| status.label())
-                .to_string(),
+            status,
         }
     }
 }

@@ -218,11 +218,7 @@ impl CodexBridge {
                 let total_turns = thread.turns.len();
                 let name = thread.name.clone();
                 let cwd = thread.cwd.clone();
-                let status = thread
-                    .status
-                    .as_ref()
-                    .map_or("unknown", |status| status.label())
-                    .to_string();
+                let status = thread.status_label().to_string();
                 let turns: Vec<TurnSummary> = thread
                     .turns
                     .into_iter()
