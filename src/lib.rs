@@ -1,25 +1,30 @@
 //! codex-bridge: OpenAI Codex for any MCP client, over one persistent `codex app-server`
-//! WebSocket session.
+//! session.
 //!
-//! Module map:
-//! - [`config`]: operator settings and the ceilings no tool call can exceed.
-//! - [`codex`]: the app-server side (protocol, connection, process, turns, client). No MCP.
-//! - [`approval`]: per-call approval policy; where the two sides meet.
-//! - [`allow_list`]: command prefixes a call lets through without asking.
-//! - [`mcp`]: the MCP server and its tools. No WebSockets.
-//! - [`cli`]: the command-line client (`ask`, `repl`, `threads`, `doctor`); same code paths
-//!   as the tools.
-//! - [`error`]: error types whose messages say what to do next.
-//! - [`turn_options`]: per-turn options and their validation, shared by MCP and the CLI.
-//! - [`text`], [`lock`]: small helpers.
+//! Three floors and two doors; imports only run down (a lower floor never names a higher
+//! one, and the doors do not import each other's internals):
+//!
+//! ```text
+//!   mcp/ (MCP door)        cli/ (terminal door)
+//!          \                   /
+//!           bridge/  (what the bridge does: operations, watch core, options, ceilings,
+//!              |      approval policy, result vocabulary, words per door)
+//!           codex/   (the app-server client: protocol, connection, link, turns, session)
+//!              |
+//!   shutdown, text, lock, net  (ground-floor helpers)
+//! ```
+//!
+//! - [`codex`]: the app-server client. Knows nothing of MCP.
+//! - [`bridge`]: the operations both doors call; no rmcp, no clap, no terminal.
+//! - [`mcp`]: the MCP server (tools, rendering, elicitation, progress, transports).
+//! - [`cli`]: the command-line client (`ask`, `repl`, `threads`, `doctor`) and the flags.
+//! - [`shutdown`]: signals for every command; [`text`], [`lock`], [`net`]: small helpers.
 
-pub mod allow_list;
-pub mod approval;
+pub mod bridge;
 pub mod cli;
 pub mod codex;
-pub mod config;
-pub mod error;
 pub mod lock;
 pub mod mcp;
+pub mod net;
+pub mod shutdown;
 pub mod text;
-pub mod turn_options;

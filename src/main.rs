@@ -8,11 +8,14 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
+use codex_bridge::bridge::ops::Bridge;
+use codex_bridge::bridge::words::Door;
 use codex_bridge::cli;
+use codex_bridge::cli::flags::{CeilingArgs, ConnectArgs, WaitArgs};
 use codex_bridge::codex::client::CodexClient;
 use codex_bridge::codex::connection::ConnectionOptions;
-use codex_bridge::config::{CeilingArgs, ConnectArgs, WaitArgs};
-use codex_bridge::mcp::server::{serve_stdio, CodexBridge};
+use codex_bridge::mcp;
+use codex_bridge::shutdown::Signals;
 
 #[derive(Parser)]
 #[command(
@@ -80,25 +83,28 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> ExitCode {
+    // Signals before Codex starts: from then on Ctrl-C and SIGTERM end turns cleanly
+    // instead of killing the process (doctor keeps the default: it runs no turn).
+    let signals = || Signals::install();
     match cli.command {
         Command::Serve {
             connect,
             ceilings,
             waits,
         } => {
-            let ceilings = ceilings.resolve().and_then(|mut ceilings| {
-                waits.apply(&mut ceilings)?;
-                Ok(ceilings)
-            });
+            let ceilings = ceilings
+                .resolve()
+                .and_then(|ceilings| waits.apply(ceilings));
             let (settings, ceilings) = match (connect.resolve(), ceilings) {
                 (Ok(settings), Ok(ceilings)) => (settings, ceilings),
                 (Err(error), _) | (_, Err(error)) => {
-                    eprintln!("codex-bridge: {error}");
+                    eprintln!("codex-bridge: {}", error.describe(Door::Cli));
                     return ExitCode::from(2);
                 }
             };
             let client = Arc::new(CodexClient::new(settings, ConnectionOptions::default()));
-            match serve_stdio(CodexBridge::new(client, ceilings)).await {
+            let server = mcp::server(Bridge::new(client, ceilings, Door::Mcp));
+            match mcp::transport::stdio::serve(server, signals()).await {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(error) => {
                     eprintln!("codex-bridge: {error}");
@@ -106,19 +112,9 @@ async fn run(cli: Cli) -> ExitCode {
                 }
             }
         }
-        Command::Ask(args) => {
-            // Signals first: from here on Ctrl-C interrupts the turn instead of killing us.
-            let mut signals = cli::signals::Signals::install();
-            cli::ask::run(args, &mut signals).await.into()
-        }
-        Command::Repl(args) => {
-            let mut signals = cli::signals::Signals::install();
-            cli::repl::run(args, &mut signals).await.into()
-        }
-        Command::Threads(args) => {
-            let mut signals = cli::signals::Signals::install();
-            cli::threads::run(args, &mut signals).await.into()
-        }
+        Command::Ask(args) => cli::ask::run(args, &mut signals()).await.into(),
+        Command::Repl(args) => cli::repl::run(args, &mut signals()).await.into(),
+        Command::Threads(args) => cli::threads::run(args, &mut signals()).await.into(),
         Command::Doctor(args) => cli::doctor::run(args).await.into(),
     }
 }

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
 use super::lines::Lines;
-use crate::approval::{ApprovalQuestion, AskOutcome, Asker, Decision};
+use crate::bridge::approval::{ApprovalQuestion, AskOutcome, Asker, Decision};
 
 pub struct TerminalAsker {
     lines: Arc<Lines>,

@@ -1,9 +1,9 @@
 //! `codex-bridge ask`: one prompt, one turn (new thread or `--thread-id`), the answer on
 //! stdout, an exit code that says how it went.
 //!
-//! Validation, the turn itself and the result shape are the MCP tools' own
-//! ([`crate::turn_options::prepare`], [`CodexClient`], `TurnResult`); this module only reads
-//! the prompt, picks the output and maps the outcome to an exit code.
+//! Validation, the turn itself and the result shape are the MCP tools' own (the bridge's
+//! `ask` and `continue` operations and `TurnResult`); this module only reads the prompt,
+//! picks the output and maps the outcome to an exit code.
 
 use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
@@ -15,18 +15,19 @@ use serde_json::json;
 
 use super::approve::TerminalAsker;
 use super::exit::{report, Exit};
+use super::flags::CeilingArgs;
 use super::format;
 use super::lines::Lines;
 use super::options::TurnArgs;
 use super::output::{AnswerPrinter, Format};
-use super::runner::{self, Ending, Outcome};
+use super::runner::{self, TerminalWatcher};
 use super::session::SessionArgs;
-use super::signals::{Caught, Signals};
-use crate::approval::{ApprovalPolicy, Asker};
-use crate::codex::client::{CodexClient, NewThread};
-use crate::codex::turn::{TurnPhase, TurnResult};
-use crate::config::CeilingArgs;
-use crate::turn_options;
+use crate::bridge::approval::{ApprovalPolicy, Asker};
+use crate::bridge::ops::turns::{Ask, Continue, NewThread, TurnOutcome, Waiting};
+use crate::bridge::results::{TurnPhase, TurnResult};
+use crate::bridge::watch::{Ending, Stop};
+use crate::bridge::words::Door;
+use crate::shutdown::Signals;
 
 #[derive(Debug, Clone, Args)]
 pub struct AskArgs {
@@ -110,61 +111,84 @@ pub async fn run(args: AskArgs, signals: &mut Signals) -> Exit {
         Format::Stream
     };
     let asker = terminal_asker(args.turn.approval_policy, prompt_from_stdin);
-    let prepared = args.turn.options().and_then(|options| {
-        let ceilings = args.turn.ceilings(&args.ceilings)?;
-        let asker = asker.clone().map(|asker| asker as Arc<dyn Asker>);
-        turn_options::prepare(&prompt, &options, &ceilings, asker)
-    });
-    let (request, _) = match prepared {
-        Ok(prepared) => prepared,
-        Err(error) => return fail_early(format, Exit::for_error(&error), &error.to_string()),
+    let options = match args.turn.options() {
+        Ok(options) => options,
+        Err(error) => {
+            return fail_early(format, Exit::for_error(&error), &error.describe(Door::Cli))
+        }
+    };
+    let ceilings = match args.turn.ceilings(&args.ceilings) {
+        Ok(ceilings) => ceilings,
+        Err(error) => {
+            return fail_early(format, Exit::for_error(&error), &error.describe(Door::Cli))
+        }
     };
     let session = match args.session.open() {
         Ok(session) => session,
         Err(exit) => return exit,
     };
-    if let Err((exit, message)) = session.connect(signals).await {
-        session.close().await;
-        return fail_early(format, exit, &message);
-    }
-    let client: &CodexClient = &session.client;
-    let start = async {
-        match &args.thread_id {
-            Some(thread_id) => client.continue_thread(thread_id, request).await,
-            None => {
-                let new = NewThread {
+    let bridge = session.bridge(ceilings);
+    // Validate everything before Codex is started: a wrong flag costs no app-server.
+    let asking = asker.clone().map(|asker| asker as Arc<dyn Asker>);
+    let prepared = match &args.thread_id {
+        Some(thread_id) => bridge.prepare_continue(
+            Continue {
+                thread_id: thread_id.clone(),
+                prompt,
+                options,
+            },
+            asking,
+        ),
+        None => bridge.prepare_ask(
+            Ask {
+                prompt,
+                new: NewThread {
                     name: args.name.clone(),
                     ephemeral: args.ephemeral,
                     base_instructions: None,
                     developer_instructions: args.developer_instructions.clone(),
-                };
-                client.start_thread(new, request).await
-            }
+                },
+                options,
+            },
+            asking,
+        ),
+    };
+    let call = match prepared {
+        Ok(call) => call,
+        Err(error) => {
+            return fail_early(format, Exit::for_error(&error), &error.describe(Door::Cli))
         }
     };
-    let mut printer = AnswerPrinter::new(format);
-    let outcome = runner::run(
-        client,
-        start,
-        &mut printer,
-        runner::deadline(args.timeout),
-        signals,
-        |handle| {
+    if let Err((exit, message)) = session.connect(signals).await {
+        session.close().await;
+        return fail_early(format, exit, &message);
+    }
+    let print_thread_id = args.print_thread_id;
+    let outcome = {
+        let session = &session;
+        let mut watcher = TerminalWatcher::new(AnswerPrinter::new(format), signals, |handle| {
             session.say(format_args!(
                 "thread {} · turn {} started",
                 handle.thread_id, handle.turn_id
             ));
-            if args.print_thread_id {
+            if print_thread_id {
                 eprintln!("thread_id: {}", handle.thread_id);
             }
-        },
-    )
-    .await;
+        });
+        let outcome = bridge
+            .run_turn(
+                call,
+                Waiting::Until(runner::deadline(args.timeout)),
+                &mut watcher,
+            )
+            .await;
+        (outcome, watcher.printer)
+    };
     if let Some(asker) = &asker {
         asker.abandon();
     }
     let exit = match outcome {
-        Outcome::Ran { mut result, ending } => {
+        (Ok(TurnOutcome::Ran { mut result, ending }), mut printer) => {
             explain_ending(&mut result, ending, args.timeout);
             printer.finish(&result);
             if format != Format::Json {
@@ -183,13 +207,13 @@ pub async fn run(args: AskArgs, signals: &mut Signals) -> Exit {
             }
             exit_for(&result, ending)
         }
-        Outcome::StartFailed(error) => {
-            fail_early(format, Exit::for_error(&error), &error.to_string())
-        }
-        Outcome::Abandoned(ending) => {
+        (Err(error), _) => fail_early(format, Exit::for_error(&error), &error.describe(Door::Cli)),
+        (Ok(TurnOutcome::Abandoned(ending)), _) => {
             let exit = match ending {
-                Ending::Signal(caught) => caught.exit(),
-                Ending::TimedOut | Ending::Finished => Exit::Timeout,
+                Ending::Stopped(Stop::Signal(caught)) => Exit::for_signal(caught),
+                Ending::Stopped(Stop::Cancelled) | Ending::DeadlinePassed | Ending::Finished => {
+                    Exit::Timeout
+                }
             };
             fail_early(format, exit, "stopped before Codex started the turn")
         }
@@ -232,22 +256,23 @@ fn terminal_asker(
 fn explain_ending(result: &mut TurnResult, ending: Ending, timeout: f64) {
     let why = match ending {
         Ending::Finished => return,
-        Ending::TimedOut => {
+        Ending::DeadlinePassed => {
             format!("--timeout of {timeout} s passed; codex-bridge interrupted the turn")
         }
-        Ending::Signal(caught) => format!(
+        Ending::Stopped(Stop::Signal(caught)) => format!(
             "stopped by {}; codex-bridge interrupted the turn",
             caught.name()
         ),
+        Ending::Stopped(Stop::Cancelled) => "codex-bridge interrupted the turn".to_string(),
     };
     result.error = Some(why);
 }
 
 fn exit_for(result: &TurnResult, ending: Ending) -> Exit {
     match ending {
-        Ending::TimedOut => Exit::Timeout,
-        Ending::Signal(Caught::Interrupt) => Exit::Interrupted,
-        Ending::Signal(Caught::Terminate) => Exit::Terminated,
+        Ending::DeadlinePassed => Exit::Timeout,
+        Ending::Stopped(Stop::Signal(caught)) => Exit::for_signal(caught),
+        Ending::Stopped(Stop::Cancelled) => Exit::TurnFailed,
         Ending::Finished => match result.status {
             TurnPhase::Completed => Exit::Success,
             TurnPhase::Failed | TurnPhase::Interrupted | TurnPhase::Running => Exit::TurnFailed,
@@ -258,9 +283,7 @@ fn exit_for(result: &TurnResult, ending: Ending) -> Exit {
 fn phase_word(phase: TurnPhase) -> &'static str {
     match phase {
         TurnPhase::Running => "still running",
-        TurnPhase::Completed => "completed",
-        TurnPhase::Failed => "failed",
-        TurnPhase::Interrupted => "interrupted",
+        TurnPhase::Completed | TurnPhase::Failed | TurnPhase::Interrupted => phase.word(),
     }
 }
 
@@ -300,6 +323,7 @@ fn fail_json(format: Format, exit: Exit, message: &str) -> Exit {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::shutdown::Caught;
 
     #[test]
     fn timeouts_and_signals_win_over_the_turn_status() {
@@ -316,9 +340,9 @@ mod tests {
             file_changes: Vec::new(),
             approvals: Vec::new(),
         };
-        assert_eq!(exit_for(&result, Ending::TimedOut), Exit::Timeout);
+        assert_eq!(exit_for(&result, Ending::DeadlinePassed), Exit::Timeout);
         assert_eq!(
-            exit_for(&result, Ending::Signal(Caught::Interrupt)),
+            exit_for(&result, Ending::Stopped(Stop::Signal(Caught::Interrupt))),
             Exit::Interrupted
         );
         assert_eq!(exit_for(&result, Ending::Finished), Exit::TurnFailed);

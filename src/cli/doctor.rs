@@ -2,31 +2,25 @@
 //! `PROBLEM` with the fix, then prints the MCP client configuration to use.
 //!
 //! Checks: Codex found (path, version, native or node wrapper); the app-server starts and
-//! answers `initialize`; its auth state (`account/read`); the MCP side (`codex-bridge serve`
-//! spawned as an MCP client would, answering `initialize` and `tools/list`).
+//! answers `initialize` (opened over the same link code as `serve`); its auth state
+//! (`account/read`); the MCP side (`codex-bridge serve` spawned and driven by an MCP client,
+//! which must list every tool this build serves).
 
-use std::path::PathBuf;
+use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use clap::Args;
+use rmcp::ServiceExt;
 use serde_json::{json, Value};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 use super::exit::Exit;
+use super::flags::ConnectArgs;
 use crate::codex::connection::{Connection, ConnectionOptions};
-use crate::codex::process::{locate_codex, AppServerProcess, CodexBinary};
-use crate::config::{ConnectArgs, Link};
+use crate::codex::link::{self, Link};
+use crate::codex::process::{locate_codex, CodexBinary};
+use crate::codex::protocol::GetAccountParams;
 
-/// The tools an MCP client must see.
-const EXPECTED_TOOLS: [&str; 6] = [
-    "codex_ask",
-    "codex_continue_thread",
-    "codex_wait",
-    "codex_interrupt",
-    "codex_list_threads",
-    "codex_read_thread",
-];
 const MCP_TIMEOUT: Duration = Duration::from_secs(20);
 
 #[derive(Debug, Clone, Args)]
@@ -86,14 +80,14 @@ impl Check {
 pub async fn run(args: DoctorArgs) -> Exit {
     let settings = match args.connect.resolve() {
         Ok(settings) => settings,
-        Err(error) => return super::exit::report(Exit::Usage, error),
+        Err(error) => return super::exit::report_error(&error),
     };
     let mut verdict = Verdict { all_ok: true };
     let options = ConnectionOptions {
         request_timeout: Duration::from_secs(15),
         ..ConnectionOptions::default()
     };
-    let (connection, process) = match &settings.link {
+    let fix = match &settings.link {
         Link::Embedded { codex_bin } => {
             let binary = match locate_codex(codex_bin.as_deref()) {
                 Ok(binary) => binary,
@@ -107,73 +101,166 @@ pub async fn run(args: DoctorArgs) -> Exit {
                 }
             };
             verdict.record(found(&binary).await);
-            let started = Instant::now();
-            match AppServerProcess::spawn(&binary, settings.connect_timeout).await {
-                Ok(process) => {
-                    match Connection::connect(&process.url, Some(&process.token), options).await {
-                        Ok(connection) => {
-                            verdict.record(Check::ok(
-                                "app-server",
-                                format!(
-                                    "started and answered initialize in {} ms",
-                                    started.elapsed().as_millis()
-                                ),
-                            ));
-                            (Some(connection), Some(process))
-                        }
-                        Err(error) => {
-                            verdict.record(Check::problem("app-server", error.to_string(), "run with -v and CODEX_BRIDGE_LOG=debug to see the app-server's own output; check that `codex app-server --help` works"));
-                            (None, Some(process))
-                        }
-                    }
-                }
-                Err(error) => {
-                    verdict.record(Check::problem(
-                        "app-server",
-                        error.to_string(),
-                        "check that `codex app-server --help` works and that CODEX_HOME/config.toml is valid",
-                    ));
-                    (None, None)
-                }
-            }
+            "check that `codex app-server --help` works and that CODEX_HOME/config.toml is valid; run with CODEX_BRIDGE_LOG=debug to see the app-server's own output"
         }
-        Link::External { url, token } => {
+        Link::External { url, .. } => {
             verdict.record(Check::ok(
                 "Codex",
                 format!("not started here: using the app-server at {url}"),
             ));
-            let started = Instant::now();
-            match Connection::connect(url, token.as_deref(), options).await {
-                Ok(connection) => {
-                    verdict.record(Check::ok(
-                        "app-server",
-                        format!(
-                            "{url} answered initialize in {} ms",
-                            started.elapsed().as_millis()
-                        ),
-                    ));
-                    (Some(connection), None)
-                }
-                Err(error) => {
-                    verdict.record(Check::problem(
-                        "app-server",
-                        error.to_string(),
-                        "start it with `codex app-server --listen ws://127.0.0.1:PORT` (with --ws-auth capability-token and --ws-token-file), and give the same token with --app-server-token-file",
-                    ));
-                    (None, None)
-                }
-            }
+            "start it with `codex app-server --listen ws://127.0.0.1:PORT` (with --ws-auth capability-token and --ws-token-file), and give the same token with --app-server-token-file"
         }
     };
-    if let Some(connection) = &connection {
-        verdict.record(auth(connection).await);
-        connection.close("doctor is done");
-    }
-    if let Some(process) = process {
-        process.shutdown(Duration::from_millis(500)).await;
+    let started = Instant::now();
+    match link::open(&settings, &options).await {
+        Ok(opened) => {
+            verdict.record(Check::ok(
+                "app-server",
+                format!(
+                    "answered initialize in {} ms",
+                    started.elapsed().as_millis()
+                ),
+            ));
+            verdict.record(auth(&opened.connection).await);
+            opened.connection.close("doctor is done");
+            if let Some(process) = opened.process {
+                process.shutdown(Duration::from_millis(500)).await;
+            }
+        }
+        Err(error) => verdict.record(Check::problem("app-server", error.to_string(), fix)),
     }
     verdict.record(mcp_side(&args).await);
     finish(verdict.all_ok, &args)
+}
+
+/// The auth state as the app-server reports it (`account/read`).
+async fn auth(connection: &Connection) -> Check {
+    let answer = match connection.call(&GetAccountParams {}).await {
+        Ok(answer) => answer,
+        Err(error) => {
+            return Check::problem(
+                "auth",
+                format!("account/read failed: {error}"),
+                "run `codex login`, or check that this Codex version supports account/read",
+            )
+        }
+    };
+    let requires_openai = answer.requires_openai_auth.unwrap_or(true);
+    match answer.account.filter(|account| !account.is_null()) {
+        Some(account) => {
+            let kind = account
+                .get("type")
+                .and_then(Value::as_str)
+                .unwrap_or("unknown");
+            let who = account
+                .get("email")
+                .and_then(Value::as_str)
+                .map(|email| format!(" as {email}"))
+                .unwrap_or_default();
+            let plan = account
+                .get("planType")
+                .and_then(Value::as_str)
+                .map(|plan| format!(", plan {plan}"))
+                .unwrap_or_default();
+            Check::ok("auth", format!("signed in with {kind}{who}{plan}"))
+        }
+        None if !requires_openai => Check::ok(
+            "auth",
+            "no OpenAI login needed (the configured model provider does not use one)",
+        ),
+        None => Check::problem(
+            "auth",
+            "not signed in",
+            "run `codex login` (or set OPENAI_API_KEY and run `codex login --with-api-key`)",
+        ),
+    }
+}
+
+/// Spawn `codex-bridge serve` as an MCP client would and check it lists every tool.
+async fn mcp_side(args: &DoctorArgs) -> Check {
+    let exe = match std::env::current_exe() {
+        Ok(exe) => exe,
+        Err(error) => {
+            return Check::problem(
+                "MCP server",
+                format!("cannot find this executable: {error}"),
+                "run codex-bridge by its full path",
+            )
+        }
+    };
+    let expected = crate::mcp::tool_names();
+    match tokio::time::timeout(MCP_TIMEOUT, list_tools(&exe, &serve_args(args))).await {
+        Ok(Ok(tools)) => {
+            let missing: Vec<_> = expected
+                .iter()
+                .filter(|tool| !tools.contains(tool))
+                .collect();
+            if missing.is_empty() {
+                Check::ok(
+                    "MCP server",
+                    format!(
+                        "`codex-bridge serve` answered initialize and listed {} tools",
+                        tools.len()
+                    ),
+                )
+            } else {
+                Check::problem(
+                    "MCP server",
+                    format!("tools missing from tools/list: {missing:?}"),
+                    "reinstall codex-bridge; the binary on PATH may be an older build",
+                )
+            }
+        }
+        Ok(Err(error)) => Check::problem(
+            "MCP server",
+            error,
+            "run `codex-bridge serve` by hand and look at its stderr",
+        ),
+        Err(_) => Check::problem(
+            "MCP server",
+            format!(
+                "`codex-bridge serve` did not answer within {} s",
+                MCP_TIMEOUT.as_secs()
+            ),
+            "run `codex-bridge serve` by hand and look at its stderr",
+        ),
+    }
+}
+
+/// Spawn `serve` and list its tools through an MCP client (rmcp's), as a client config would.
+async fn list_tools(exe: &Path, args: &[String]) -> Result<Vec<String>, String> {
+    let mut child = tokio::process::Command::new(exe)
+        .args(args)
+        .env("CODEX_BRIDGE_LOG", "error")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|e| format!("cannot start {} serve: {e}", exe.display()))?;
+    let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
+        return Err("the server's stdio was not captured".into());
+    };
+    let client =
+        ().serve((stdout, stdin))
+            .await
+            .map_err(|e| format!("MCP initialize failed: {e}"))?;
+    let tools = client
+        .list_all_tools()
+        .await
+        .map_err(|e| format!("tools/list failed: {e}"));
+    // Closing stdin is how an MCP client ends the server; it then ends its app-server.
+    let _ = client.cancel().await;
+    if tokio::time::timeout(Duration::from_secs(5), child.wait())
+        .await
+        .is_err()
+    {
+        let _ = child.kill().await;
+    }
+    Ok(tools?
+        .into_iter()
+        .map(|tool| tool.name.to_string())
+        .collect())
 }
 
 async fn found(binary: &CodexBinary) -> Check {
@@ -225,103 +312,6 @@ async fn found(binary: &CodexBinary) -> Check {
     }
 }
 
-/// The auth state as the app-server reports it (`account/read`).
-async fn auth(connection: &Connection) -> Check {
-    let answer: Result<Value, _> = connection.request("account/read", &json!({})).await;
-    let answer = match answer {
-        Ok(answer) => answer,
-        Err(error) => {
-            return Check::problem(
-                "auth",
-                format!("account/read failed: {error}"),
-                "run `codex login`, or check that this Codex version supports account/read",
-            )
-        }
-    };
-    let requires_openai = answer
-        .get("requiresOpenaiAuth")
-        .and_then(Value::as_bool)
-        .unwrap_or(true);
-    match answer.get("account").filter(|account| !account.is_null()) {
-        Some(account) => {
-            let kind = account
-                .get("type")
-                .and_then(Value::as_str)
-                .unwrap_or("unknown");
-            let who = account
-                .get("email")
-                .and_then(Value::as_str)
-                .map(|email| format!(" as {email}"))
-                .unwrap_or_default();
-            let plan = account
-                .get("planType")
-                .and_then(Value::as_str)
-                .map(|plan| format!(", plan {plan}"))
-                .unwrap_or_default();
-            Check::ok("auth", format!("signed in with {kind}{who}{plan}"))
-        }
-        None if !requires_openai => Check::ok(
-            "auth",
-            "no OpenAI login needed (the configured model provider does not use one)",
-        ),
-        None => Check::problem(
-            "auth",
-            "not signed in",
-            "run `codex login` (or set OPENAI_API_KEY and run `codex login --with-api-key`)",
-        ),
-    }
-}
-
-/// Spawn `codex-bridge serve` as an MCP client would and ask for its tools.
-async fn mcp_side(args: &DoctorArgs) -> Check {
-    let exe = match std::env::current_exe() {
-        Ok(exe) => exe,
-        Err(error) => {
-            return Check::problem(
-                "MCP server",
-                format!("cannot find this executable: {error}"),
-                "run codex-bridge by its full path",
-            )
-        }
-    };
-    match tokio::time::timeout(MCP_TIMEOUT, talk_mcp(&exe, &serve_args(args))).await {
-        Ok(Ok(tools)) => {
-            let missing: Vec<_> = EXPECTED_TOOLS
-                .iter()
-                .filter(|tool| !tools.iter().any(|t| t == *tool))
-                .collect();
-            if missing.is_empty() {
-                Check::ok(
-                    "MCP server",
-                    format!(
-                        "`codex-bridge serve` answered initialize and listed {} tools",
-                        tools.len()
-                    ),
-                )
-            } else {
-                Check::problem(
-                    "MCP server",
-                    format!("tools missing from tools/list: {missing:?}"),
-                    "reinstall codex-bridge; the binary on PATH may be an older build",
-                )
-            }
-        }
-        Ok(Err(error)) => Check::problem(
-            "MCP server",
-            error,
-            "run `codex-bridge serve` by hand and look at its stderr",
-        ),
-        Err(_) => Check::problem(
-            "MCP server",
-            format!(
-                "`codex-bridge serve` did not answer within {} s",
-                MCP_TIMEOUT.as_secs()
-            ),
-            "run `codex-bridge serve` by hand and look at its stderr",
-        ),
-    }
-}
-
 /// The connection flags, passed on to `serve` (environment variables are inherited).
 fn serve_args(args: &DoctorArgs) -> Vec<String> {
     let connect = &args.connect;
@@ -336,73 +326,6 @@ fn serve_args(args: &DoctorArgs) -> Vec<String> {
         out.extend(["--app-server-token-file".into(), file.display().to_string()]);
     }
     out
-}
-
-/// Newline-delimited JSON-RPC over the child's stdio: initialize, initialized, tools/list.
-async fn talk_mcp(exe: &PathBuf, args: &[String]) -> Result<Vec<String>, String> {
-    let mut child = tokio::process::Command::new(exe)
-        .args(args)
-        .env("CODEX_BRIDGE_LOG", "error")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .map_err(|e| format!("cannot start {} serve: {e}", exe.display()))?;
-    let (Some(mut stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
-        return Err("the server's stdio was not captured".into());
-    };
-    let mut lines = BufReader::new(stdout).lines();
-    let messages = [
-        json!({"jsonrpc":"2.0","id":1,"method":"initialize","params":{
-            "protocolVersion":"2025-06-18","capabilities":{},
-            "clientInfo":{"name":"codex-bridge-doctor","version":env!("CARGO_PKG_VERSION")}}}),
-        json!({"jsonrpc":"2.0","method":"notifications/initialized"}),
-        json!({"jsonrpc":"2.0","id":2,"method":"tools/list","params":{}}),
-    ];
-    let mut tools = None;
-    for message in messages {
-        let expects_answer = message.get("id").cloned();
-        stdin
-            .write_all(format!("{message}\n").as_bytes())
-            .await
-            .map_err(|e| format!("cannot write to the server: {e}"))?;
-        let Some(id) = expects_answer else { continue };
-        let answer = loop {
-            let line = lines
-                .next_line()
-                .await
-                .map_err(|e| format!("cannot read from the server: {e}"))?
-                .ok_or("the server closed its stdout")?;
-            let Ok(value) = serde_json::from_str::<Value>(&line) else {
-                return Err(format!(
-                    "the server wrote something that is not JSON-RPC: {line}"
-                ));
-            };
-            if value.get("id") == Some(&id) {
-                break value;
-            }
-        };
-        if let Some(error) = answer.get("error") {
-            return Err(format!("the server answered with an error: {error}"));
-        }
-        if let Some(list) = answer.pointer("/result/tools").and_then(Value::as_array) {
-            tools = Some(
-                list.iter()
-                    .filter_map(|tool| tool.get("name").and_then(Value::as_str).map(str::to_string))
-                    .collect(),
-            );
-        }
-    }
-    // Closing stdin is how an MCP client ends the server; it then ends its app-server.
-    drop(stdin);
-    if tokio::time::timeout(Duration::from_secs(5), child.wait())
-        .await
-        .is_err()
-    {
-        let _ = child.kill().await;
-    }
-    tools.ok_or_else(|| "tools/list returned no tools".to_string())
 }
 
 /// Print the verdict and the configuration an MCP client needs.

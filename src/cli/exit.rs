@@ -6,7 +6,10 @@
 
 use std::process::ExitCode;
 
-use crate::error::{BridgeError, CodexError};
+use crate::bridge::error::BridgeError;
+use crate::bridge::words::Door;
+use crate::codex::error::CodexError;
+use crate::shutdown::Caught;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
@@ -44,9 +47,7 @@ impl Exit {
     /// The exit code for an error that stopped a command before (or instead of) a turn.
     pub fn for_error(error: &BridgeError) -> Exit {
         match error {
-            // An unknown thread id is a wrong argument, like a wrong flag.
-            BridgeError::InvalidArgument(_) | BridgeError::NotFound(_) => Exit::Usage,
-            BridgeError::Busy(_) => Exit::TurnFailed,
+            BridgeError::InvalidArgument { .. } | BridgeError::NotFound(_) => Exit::Usage,
             BridgeError::Codex(codex) => Exit::for_codex(codex),
         }
     }
@@ -59,6 +60,18 @@ impl Exit {
             | CodexError::Overloaded { .. } => Exit::Unavailable,
             CodexError::Timeout { .. } => Exit::Timeout,
             CodexError::Rpc(_) | CodexError::Protocol(_) => Exit::Protocol,
+            // An unknown thread id or a bad cursor is a wrong argument, like a wrong flag.
+            CodexError::ThreadNotFound { .. }
+            | CodexError::NoActiveTurn { .. }
+            | CodexError::InvalidCursor { .. } => Exit::Usage,
+            CodexError::TurnRunning { .. } => Exit::TurnFailed,
+        }
+    }
+
+    pub fn for_signal(caught: Caught) -> Exit {
+        match caught {
+            Caught::Interrupt => Exit::Interrupted,
+            Caught::Terminate => Exit::Terminated,
         }
     }
 }
@@ -73,6 +86,11 @@ impl From<Exit> for ExitCode {
 pub fn report(exit: Exit, message: impl std::fmt::Display) -> Exit {
     eprintln!("codex-bridge: {message}");
     exit
+}
+
+/// Print a bridge error in the command line's words, and return its exit code.
+pub fn report_error(error: &BridgeError) -> Exit {
+    report(Exit::for_error(error), error.describe(Door::Cli))
 }
 
 #[cfg(test)]
@@ -90,6 +108,15 @@ mod tests {
             Exit::for_error(&BridgeError::Codex(CodexError::Protocol("x".into()))).code(),
             5
         );
-        assert_eq!(Exit::for_error(&BridgeError::Busy("x".into())).code(), 1);
+        assert_eq!(
+            Exit::for_error(&BridgeError::Codex(CodexError::TurnRunning {
+                thread_id: "t".into(),
+                turn_id: None,
+                elsewhere: false
+            }))
+            .code(),
+            1
+        );
+        assert_eq!(Exit::for_signal(Caught::Interrupt).code(), 130);
     }
 }

@@ -2,7 +2,7 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use crate::codex::turn::TurnResult;
+use crate::bridge::results::TurnResult;
 
 /// `2025-05-01T12:34:56.789Z` for a moment (no time-zone database needed).
 pub fn utc(time: SystemTime) -> String {
@@ -56,10 +56,7 @@ pub fn summary(result: &TurnResult, wall: Duration) -> String {
         "{tokens}; turn {} ms; total {} ms; status {}",
         result.duration_ms,
         wall.as_millis(),
-        serde_json::to_value(result.status)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default()
+        result.status.word()
     )
 }
 

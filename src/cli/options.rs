@@ -1,5 +1,5 @@
 //! The per-turn flags of `ask` and `repl`, turned into the same [`TurnOptions`] an MCP tool
-//! call deserializes, so both are checked by [`crate::turn_options::prepare`].
+//! call deserializes, so both are checked by [`crate::bridge::options::prepare`].
 //!
 //! Also the operator ceilings as the command line applies them: the flags of `serve`, except
 //! that the allowed root defaults to `--cwd` when one is given (the person typing the
@@ -9,13 +9,15 @@ use std::path::PathBuf;
 
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::Args;
-use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::approval::ApprovalPolicy;
-use crate::config::{CeilingArgs, Ceilings};
-use crate::error::BridgeError;
-use crate::turn_options::{Effort, Sandbox, TurnOptions};
+use super::flags::{sandbox_parser, CeilingArgs};
+use crate::bridge::approval::ApprovalPolicy;
+use crate::bridge::ceilings::Ceilings;
+use crate::bridge::effort::Effort;
+use crate::bridge::error::BridgeError;
+use crate::bridge::options::TurnOptions;
+use crate::bridge::sandbox::Sandbox;
 
 #[derive(Debug, Clone, Args)]
 pub struct TurnArgs {
@@ -27,18 +29,18 @@ pub struct TurnArgs {
     #[arg(long)]
     pub model: Option<String>,
 
-    /// Reasoning effort.
-    #[arg(long, value_parser = word_parser::<Effort>(&["none", "minimal", "low", "medium", "high", "xhigh"]))]
-    pub effort: Option<Effort>,
+    /// Reasoning effort (none, minimal, low, medium, high, xhigh).
+    #[arg(long, value_name = "EFFORT")]
+    pub effort: Option<String>,
 
     /// Sandbox for the commands Codex runs (default read-only; above --max-sandbox is refused).
-    #[arg(long, value_parser = word_parser::<Sandbox>(&["read-only", "workspace-write", "danger-full-access"]))]
+    #[arg(long, value_parser = sandbox_parser())]
     pub sandbox: Option<Sandbox>,
 
     /// How Codex's requests to go beyond the sandbox are answered: deny (default), allow
     /// (needs --allow-approvals; accepted commands run OUTSIDE the sandbox) or ask (prompt on
     /// this terminal; declined when stdin is not a terminal).
-    #[arg(long, value_parser = word_parser::<ApprovalPolicy>(&["deny", "allow", "ask"]))]
+    #[arg(long, value_parser = policy_parser())]
     pub approval_policy: Option<ApprovalPolicy>,
 
     /// Command prefix accepted without asking, e.g. "cargo test" (repeatable; needs
@@ -65,7 +67,7 @@ impl TurnArgs {
         Ok(TurnOptions {
             cwd: self.absolute_cwd()?,
             model: self.model.clone(),
-            effort: self.effort,
+            effort: self.effort.clone().map(Effort::new),
             sandbox: self.sandbox,
             approval_policy: self.approval_policy,
             approval_timeout_seconds: None,
@@ -92,9 +94,9 @@ impl TurnArgs {
             return Ok(None);
         };
         let absolute = std::path::absolute(cwd)
-            .map_err(|e| BridgeError::invalid(format!("--cwd {}: {e}", cwd.display())))?;
+            .map_err(|e| BridgeError::argument("cwd", format!("{}: {e}", cwd.display())))?;
         let path = absolute.to_str().ok_or_else(|| {
-            BridgeError::invalid(format!("--cwd {} is not valid UTF-8", cwd.display()))
+            BridgeError::argument("cwd", format!("{} is not valid UTF-8", cwd.display()))
         })?;
         Ok(Some(path.to_string()))
     }
@@ -102,25 +104,25 @@ impl TurnArgs {
 
 fn read_schema(path: &std::path::Path) -> Result<Value, BridgeError> {
     let text = std::fs::read_to_string(path).map_err(|e| {
-        BridgeError::invalid(format!(
-            "cannot read --output-schema {}: {e}",
-            path.display()
-        ))
+        BridgeError::argument(
+            "output_schema",
+            format!("{}: cannot read it: {e}", path.display()),
+        )
     })?;
     serde_json::from_str(&text).map_err(|e| {
-        BridgeError::invalid(format!(
-            "--output-schema {} is not JSON: {e}",
-            path.display()
-        ))
+        BridgeError::argument(
+            "output_schema",
+            format!("{} is not JSON: {e}", path.display()),
+        )
     })
 }
 
-/// A clap parser for the same words the MCP tools accept, listed in `--help`.
-fn word_parser<T>(words: &'static [&'static str]) -> impl TypedValueParser<Value = T>
-where
-    T: DeserializeOwned + Clone + Send + Sync + 'static,
-{
-    PossibleValuesParser::new(words).try_map(|word: String| {
-        serde_json::from_value::<T>(Value::String(word.clone())).map_err(|e| format!("{word}: {e}"))
-    })
+/// Accepts the words of [`ApprovalPolicy`], listed in `--help`.
+fn policy_parser() -> impl TypedValueParser<Value = ApprovalPolicy> {
+    PossibleValuesParser::new(ApprovalPolicy::ALL.map(ApprovalPolicy::word)).try_map(
+        |word: String| {
+            ApprovalPolicy::from_word(&word)
+                .ok_or_else(|| format!("unknown approval policy {word}"))
+        },
+    )
 }

@@ -6,7 +6,8 @@
 
 use std::io::Write;
 
-use crate::codex::turn::{TurnHandle, TurnResult};
+use crate::bridge::results::TurnResult;
+use crate::bridge::watch::TurnHandle;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {

@@ -11,19 +11,22 @@ use std::sync::Arc;
 use clap::Args;
 
 use super::approve::TerminalAsker;
-use super::exit::{report, Exit};
+use super::exit::{report, report_error, Exit};
+use super::flags::CeilingArgs;
 use super::lines::Lines;
 use super::options::TurnArgs;
 use super::output::{AnswerPrinter, Format};
-use super::runner::{self, Ending, Outcome};
+use super::runner::{self, TerminalWatcher};
 use super::session::{Session, SessionArgs};
-use super::signals::{Caught, Signals};
 use super::threads;
-use crate::approval::{ApprovalPolicy, Asker};
-use crate::codex::client::NewThread;
-use crate::codex::turn::TurnPhase;
-use crate::config::{CeilingArgs, Ceilings};
-use crate::turn_options::{self, TurnOptions};
+use crate::bridge::approval::{ApprovalPolicy, Asker};
+use crate::bridge::ops::turns::{Ask, Continue, NewThread, TurnOutcome, Waiting};
+use crate::bridge::ops::Bridge;
+use crate::bridge::options::TurnOptions;
+use crate::bridge::results::TurnPhase;
+use crate::bridge::watch::{Ending, Stop};
+use crate::bridge::words::Door;
+use crate::shutdown::{Caught, Signals};
 
 const HELP: &str = "commands: /thread (show the thread id), /new (start a new thread), \
 /threads (recent threads), /exit or /quit (leave; also Ctrl-D). Anything else is a prompt. \
@@ -86,8 +89,8 @@ fn parse(line: &str) -> Line<'_> {
 
 struct Repl {
     session: Session,
+    bridge: Bridge,
     options: TurnOptions,
-    ceilings: Ceilings,
     lines: Arc<Lines>,
     interactive: bool,
     args: ReplArgs,
@@ -107,12 +110,13 @@ pub async fn run(args: ReplArgs, signals: &mut Signals) -> Exit {
         .and_then(|options| Ok((options, args.turn.ceilings(&args.ceilings)?)))
     {
         Ok(checked) => checked,
-        Err(error) => return report(Exit::for_error(&error), error),
+        Err(error) => return report_error(&error),
     };
     let session = match args.session.open() {
         Ok(session) => session,
         Err(exit) => return exit,
     };
+    let bridge = session.bridge(ceilings);
     let interactive = std::io::stdin().is_terminal();
     if interactive {
         eprintln!("codex-bridge repl: connecting to Codex…");
@@ -126,8 +130,8 @@ pub async fn run(args: ReplArgs, signals: &mut Signals) -> Exit {
     }
     let mut repl = Repl {
         session,
+        bridge,
         options,
-        ceilings,
         lines: Lines::stdin(),
         interactive,
         thread_id: args.thread_id.clone(),
@@ -173,10 +177,10 @@ impl Repl {
                     eprintln!("(the next prompt starts a new thread)");
                 }
                 Line::Threads => {
-                    let listing = threads::recent(&self.session.client, 10).await;
+                    let listing = threads::recent(&self.bridge, 10).await;
                     match listing {
                         Ok(text) => print!("{text}"),
-                        Err(error) => eprintln!("codex-bridge: {error}"),
+                        Err(error) => eprintln!("codex-bridge: {}", error.describe(Door::Cli)),
                     }
                 }
                 Line::Help => eprintln!("{HELP}"),
@@ -195,32 +199,33 @@ impl Repl {
     async fn turn(&mut self, prompt: &str, signals: &mut Signals) -> Option<Exit> {
         let asker = (self.options.approval_policy == Some(ApprovalPolicy::Ask) && self.interactive)
             .then(|| TerminalAsker::new(self.lines.clone()));
-        let prepared = turn_options::prepare(
-            prompt,
-            &self.options,
-            &self.ceilings,
-            asker.clone().map(|asker| asker as Arc<dyn Asker>),
-        );
-        let (request, _) = match prepared {
-            Ok(prepared) => prepared,
-            Err(error) => {
-                eprintln!("codex-bridge: {error}");
-                return None;
-            }
-        };
-        let client = &self.session.client;
-        let thread_id = self.thread_id.clone();
-        let ephemeral = self.args.ephemeral;
-        let start = async move {
-            match thread_id {
-                Some(thread_id) => client.continue_thread(&thread_id, request).await,
-                None => {
-                    let new = NewThread {
-                        ephemeral,
+        let asking = asker.clone().map(|asker| asker as Arc<dyn Asker>);
+        let prepared = match &self.thread_id {
+            Some(thread_id) => self.bridge.prepare_continue(
+                Continue {
+                    thread_id: thread_id.clone(),
+                    prompt: prompt.to_string(),
+                    options: self.options.clone(),
+                },
+                asking,
+            ),
+            None => self.bridge.prepare_ask(
+                Ask {
+                    prompt: prompt.to_string(),
+                    new: NewThread {
+                        ephemeral: self.args.ephemeral,
                         ..NewThread::default()
-                    };
-                    client.start_thread(new, request).await
-                }
+                    },
+                    options: self.options.clone(),
+                },
+                asking,
+            ),
+        };
+        let call = match prepared {
+            Ok(call) => call,
+            Err(error) => {
+                eprintln!("codex-bridge: {}", error.describe(Door::Cli));
+                return None;
             }
         };
         let format = if self.args.no_stream {
@@ -228,24 +233,26 @@ impl Repl {
         } else {
             Format::Stream
         };
-        let mut printer = AnswerPrinter::new(format);
         let session = &self.session;
         let mut started_thread = None;
-        let outcome = runner::run(
-            client,
-            start,
-            &mut printer,
-            runner::deadline(self.args.timeout),
-            signals,
-            |handle| {
+        let (outcome, mut printer) = {
+            let mut watcher = TerminalWatcher::new(AnswerPrinter::new(format), signals, |handle| {
                 session.say(format_args!(
                     "thread {} · turn {} started",
                     handle.thread_id, handle.turn_id
                 ));
                 started_thread = Some(handle.thread_id.clone());
-            },
-        )
-        .await;
+            });
+            let outcome = self
+                .bridge
+                .run_turn(
+                    call,
+                    Waiting::Until(runner::deadline(self.args.timeout)),
+                    &mut watcher,
+                )
+                .await;
+            (outcome, watcher.printer)
+        };
         if let Some(asker) = &asker {
             asker.abandon();
         }
@@ -253,30 +260,32 @@ impl Repl {
             self.thread_id = Some(thread_id);
         }
         match outcome {
-            Outcome::Ran { result, ending } => {
+            Ok(TurnOutcome::Ran { result, ending }) => {
                 printer.finish(&result);
                 match ending {
                     Ending::Finished if result.status == TurnPhase::Completed => {}
                     Ending::Finished => eprintln!(
                         "codex-bridge: the turn ended {}: {}",
-                        serde_json::to_value(result.status)
-                            .ok()
-                            .and_then(|v| v.as_str().map(str::to_string))
-                            .unwrap_or_default(),
+                        result.status.word(),
                         result.error.as_deref().unwrap_or("no reason given")
                     ),
-                    Ending::TimedOut => eprintln!("(--timeout passed: turn interrupted)"),
-                    Ending::Signal(Caught::Interrupt) => eprintln!("(turn interrupted)"),
-                    Ending::Signal(Caught::Terminate) => return Some(Exit::Terminated),
+                    Ending::DeadlinePassed => eprintln!("(--timeout passed: turn interrupted)"),
+                    Ending::Stopped(Stop::Signal(Caught::Interrupt))
+                    | Ending::Stopped(Stop::Cancelled) => eprintln!("(turn interrupted)"),
+                    Ending::Stopped(Stop::Signal(Caught::Terminate)) => {
+                        return Some(Exit::Terminated)
+                    }
                 }
                 None
             }
-            Outcome::StartFailed(error) => {
-                eprintln!("codex-bridge: {error}");
+            Err(error) => {
+                eprintln!("codex-bridge: {}", error.describe(Door::Cli));
                 None
             }
-            Outcome::Abandoned(Ending::Signal(Caught::Terminate)) => Some(Exit::Terminated),
-            Outcome::Abandoned(_) => {
+            Ok(TurnOutcome::Abandoned(Ending::Stopped(Stop::Signal(Caught::Terminate)))) => {
+                Some(Exit::Terminated)
+            }
+            Ok(TurnOutcome::Abandoned(_)) => {
                 eprintln!("(stopped before the turn started)");
                 None
             }

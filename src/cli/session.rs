@@ -10,12 +10,16 @@ use std::time::{Duration, Instant};
 
 use clap::{ArgAction, Args};
 
-use super::exit::{report, Exit};
-use super::signals::{Caught, Signals};
+use super::exit::{report_error, Exit};
+use super::flags::ConnectArgs;
 use super::wire::WireLog;
+use crate::bridge::ceilings::Ceilings;
+use crate::bridge::ops::Bridge;
+use crate::bridge::words::Door;
 use crate::codex::client::CodexClient;
 use crate::codex::connection::ConnectionOptions;
-use crate::config::{ConnectArgs, Link};
+use crate::codex::link::Link;
+use crate::shutdown::Signals;
 
 /// `--connect-timeout 0` means "no limit"; a day is as good as none.
 const NO_LIMIT: Duration = Duration::from_secs(24 * 60 * 60);
@@ -47,12 +51,12 @@ impl SessionArgs {
         let mut settings = self
             .connect
             .resolve()
-            .map_err(|error| report(Exit::Usage, error))?;
+            .map_err(|error| report_error(&error))?;
         if self.connect.connect_timeout == 0 {
             settings.connect_timeout = NO_LIMIT;
         }
         let wire = WireLog::new(self.verbose, self.trace_file.as_deref())
-            .map_err(|error| report(Exit::Usage, error))?;
+            .map_err(|error| super::exit::report(Exit::Usage, error))?;
         let options = ConnectionOptions {
             tap: Arc::new(wire).tap(),
             ..ConnectionOptions::default()
@@ -76,6 +80,11 @@ impl SessionArgs {
 }
 
 impl Session {
+    /// The bridge's operations over this session, worded for the terminal.
+    pub fn bridge(&self, ceilings: Ceilings) -> Bridge {
+        Bridge::new(self.client.clone(), ceilings, Door::Cli)
+    }
+
     /// `-v` lifecycle line.
     pub fn say(&self, message: impl std::fmt::Display) {
         if self.verbosity > 0 {
@@ -96,7 +105,7 @@ impl Session {
                 }
                 Err(error) => Err((Exit::for_codex(&error), error.to_string())),
             },
-            caught = signals.next() => Err((caught.exit(), format!("stopped by {}", caught.name()))),
+            caught = signals.next() => Err((Exit::for_signal(caught), format!("stopped by {}", caught.name()))),
         }
     }
 
@@ -105,10 +114,4 @@ impl Session {
         self.say("shutting down");
         self.client.shutdown().await;
     }
-}
-
-/// What a command prints when a signal stops it.
-pub fn stopped(caught: Caught) -> Exit {
-    eprintln!("codex-bridge: stopped by {}", caught.name());
-    caught.exit()
 }

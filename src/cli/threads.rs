@@ -4,14 +4,16 @@
 
 use clap::Args;
 
-use super::exit::{report, Exit};
+use super::exit::{report, report_error, Exit};
 use super::format::utc_seconds;
 use super::session::SessionArgs;
-use super::signals::Signals;
-use crate::codex::client::CodexClient;
-use crate::codex::protocol::ThreadListParams;
-use crate::error::BridgeError;
-use crate::mcp::results::{ThreadList, ThreadSummary};
+use crate::bridge::ceilings::Ceilings;
+use crate::bridge::error::BridgeError;
+use crate::bridge::ops::threads::ListThreads;
+use crate::bridge::ops::Bridge;
+use crate::bridge::results::ThreadList;
+use crate::bridge::sandbox::Sandbox;
+use crate::shutdown::Signals;
 
 #[derive(Debug, Clone, Args)]
 pub struct ThreadsArgs {
@@ -59,20 +61,25 @@ pub async fn run(args: ThreadsArgs, signals: &mut Signals) -> Exit {
         session.close().await;
         return report(exit, message);
     }
-    let params = ThreadListParams {
-        limit: Some(args.limit),
-        cursor: args.cursor.clone().filter(|cursor| !cursor.is_empty()),
+    let bridge = match reading_bridge(&session) {
+        Ok(bridge) => bridge,
+        Err(error) => {
+            session.close().await;
+            return report_error(&error);
+        }
+    };
+    let list = ListThreads {
         cwd,
-        search_term: args.search.clone().filter(|search| !search.is_empty()),
+        search: args.search.clone(),
+        limit: Some(i64::from(args.limit)),
+        cursor: args.cursor.clone(),
         archived: args.archived.then_some(true),
-        sort_key: "updated_at",
-        model_providers: Vec::new(),
     };
     let listed = tokio::select! {
-        listed = list(&session.client, params) => listed,
+        listed = bridge.list_threads(list) => listed,
         caught = signals.next() => {
             session.close().await;
-            return caught.exit();
+            return Exit::for_signal(caught);
         }
     };
     let exit = match listed {
@@ -90,32 +97,30 @@ pub async fn run(args: ThreadsArgs, signals: &mut Signals) -> Exit {
             }
             Exit::Success
         }
-        Err(error) => report(Exit::for_error(&error), error),
+        Err(error) => report_error(&error),
     };
     session.close().await;
     exit
 }
 
-async fn list(client: &CodexClient, params: ThreadListParams) -> Result<ThreadList, BridgeError> {
-    let response = client.list_threads(params).await?;
-    Ok(ThreadList {
-        threads: response.data.into_iter().map(ThreadSummary::from).collect(),
-        next_cursor: response.next_cursor,
-    })
+/// Listing needs no ceilings beyond the defaults: it runs nothing.
+fn reading_bridge(session: &super::session::Session) -> Result<Bridge, BridgeError> {
+    let ceilings = Ceilings::new(
+        Sandbox::ReadOnly,
+        false,
+        &[],
+        std::time::Duration::from_secs(1),
+    )?;
+    Ok(session.bridge(ceilings))
 }
 
 /// The most recent threads as a table (for the REPL's `/threads`).
-pub async fn recent(client: &CodexClient, limit: u32) -> Result<String, BridgeError> {
-    let params = ThreadListParams {
-        limit: Some(limit),
-        cursor: None,
-        cwd: None,
-        search_term: None,
-        archived: None,
-        sort_key: "updated_at",
-        model_providers: Vec::new(),
+pub async fn recent(bridge: &Bridge, limit: u32) -> Result<String, BridgeError> {
+    let list = ListThreads {
+        limit: Some(i64::from(limit)),
+        ..ListThreads::default()
     };
-    Ok(render(&list(client, params).await?))
+    Ok(render(&bridge.list_threads(list).await?))
 }
 
 /// One line per thread: id, last update (UTC), status, name or preview.

@@ -17,8 +17,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use serde::de::DeserializeOwned;
-use serde::Serialize;
 use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -27,9 +25,10 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_util::sync::CancellationToken;
 
-use super::protocol::{self, Incoming, RpcError, ServerRequest, TurnEvent};
-use crate::approval;
-use crate::error::CodexError;
+use super::approver::{safe_answer, Answer};
+use super::error::CodexError;
+use super::jsonrpc::{self, Incoming, RpcError};
+use super::protocol::{self, Request, ServerRequest, TurnEvent};
 use crate::lock::lock;
 
 /// Which way a frame went, for wire tracing.
@@ -122,18 +121,18 @@ impl Responder {
     }
 
     /// Send the answer. Consumes the responder: a request is answered once.
-    pub fn answer(mut self, answer: approval::Answer) {
+    pub fn answer(mut self, answer: Answer) {
         self.send(answer);
     }
 
-    fn send(&mut self, answer: approval::Answer) {
+    fn send(&mut self, answer: Answer) {
         let Some(outgoing) = self.outgoing.take() else {
             return;
         };
         let frame = match answer {
-            approval::Answer::Result(result) => protocol::response_frame(&self.request.id, result),
-            approval::Answer::Error { code, message } => {
-                protocol::error_frame(&self.request.id, code, &message)
+            Answer::Result(result) => jsonrpc::response_frame(&self.request.id, result),
+            Answer::Error { code, message } => {
+                jsonrpc::error_frame(&self.request.id, code, &message)
             }
         };
         if let Some(tap) = &self.tap {
@@ -148,7 +147,7 @@ impl Drop for Responder {
     fn drop(&mut self) {
         if self.outgoing.is_some() {
             tracing::warn!(method = %self.request.method, "server request dropped unanswered; declining it");
-            let answer = approval::safe_answer(&self.request);
+            let answer = safe_answer(&self.request);
             self.send(answer);
         }
     }
@@ -274,24 +273,21 @@ impl Connection {
             },
             capabilities: protocol::InitializeCapabilities::default(),
         };
-        let _: Value = self.request("initialize", &params).await?;
+        self.call(&params).await?;
         self.notify("initialized", Value::Object(Default::default()));
         Ok(())
     }
 
     /// Send a request and wait for its answer, retrying "Server overloaded" (-32001) with
-    /// jittered exponential backoff, bounded by `overload_retries`.
-    pub async fn request<P: Serialize, R: DeserializeOwned>(
-        &self,
-        method: &str,
-        params: &P,
-    ) -> Result<R, CodexError> {
+    /// backoff ([`backoff_delay`]), at most `overload_retries` times.
+    pub async fn call<R: Request>(&self, params: &R) -> Result<R::Response, CodexError> {
+        let method = R::METHOD;
         let params = serde_json::to_value(params)
             .map_err(|e| CodexError::Protocol(format!("cannot encode {method} params: {e}")))?;
         let mut attempt = 0;
         loop {
             match self.request_once(method, params.clone()).await {
-                Err(CodexError::Rpc(error)) if error.code == protocol::OVERLOADED_CODE => {
+                Err(CodexError::Rpc(error)) if error.code == jsonrpc::OVERLOADED_CODE => {
                     attempt += 1;
                     if attempt > self.options.overload_retries {
                         return Err(CodexError::Overloaded { attempts: attempt });
@@ -322,7 +318,7 @@ impl Connection {
             shared: &self.shared,
             id,
         };
-        self.send_frame(protocol::request_frame(id, method, params));
+        self.send_frame(jsonrpc::request_frame(id, method, params));
         tokio::select! {
             answer = rx => match answer {
                 Ok(Ok(value)) => Ok(value),
@@ -338,8 +334,7 @@ impl Connection {
 
     /// Fire-and-forget notification to the server.
     pub fn notify(&self, method: &str, params: Value) {
-        let frame = serde_json::json!({ "method": method, "params": params }).to_string();
-        self.send_frame(frame);
+        self.send_frame(jsonrpc::notification_frame(method, params));
     }
 
     fn send_frame(&self, frame: String) {
@@ -416,7 +411,7 @@ fn dispatch(shared: &Arc<Shared>, text: &str) {
     let incoming = match Incoming::decode(text) {
         Ok(incoming) => incoming,
         Err(e) => {
-            tracing::warn!(error = %e, frame = %truncate(text, 200), "ignoring undecodable frame from the app-server");
+            tracing::warn!(error = %e, frame = %crate::text::prefix(text, 200), "ignoring undecodable frame from the app-server");
             return;
         }
     };
@@ -515,8 +510,9 @@ pub fn is_refusal(error: &CodexError) -> bool {
     matches!(error, CodexError::Refused(_))
 }
 
-/// Exponential backoff from 20 ms, capped at 2 s, with full jitter so that many callers
-/// refused at once do not come back at once.
+/// The pause before retry number `attempt` (1, 2, ...): a cap that doubles from 40 ms (at
+/// attempt 1) up to 2 s, with "equal jitter": half the cap plus a random part of up to the
+/// other half, so many callers refused at once do not come back at once.
 pub fn backoff_delay(attempt: u32) -> Duration {
     let cap_ms = (20u64 << attempt.min(7)).min(2_000);
     Duration::from_millis(cap_ms / 2 + jitter(cap_ms / 2 + 1))
@@ -530,23 +526,30 @@ fn jitter(below: u64) -> u64 {
     u64::from_le_bytes(bytes) % below.max(1)
 }
 
-fn truncate(text: &str, max: usize) -> &str {
-    match text.char_indices().nth(max) {
-        Some((index, _)) => &text[..index],
-        None => text,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn backoff_grows_and_is_capped() {
-        for attempt in 1..20 {
-            let delay = backoff_delay(attempt);
-            assert!(delay <= Duration::from_millis(2_001), "{delay:?}");
-            assert!(delay >= Duration::from_millis(10), "{delay:?}");
+    fn backoff_is_equal_jitter_from_40_ms_to_2_s() {
+        for _ in 0..50 {
+            let first = backoff_delay(1);
+            assert!(
+                (Duration::from_millis(20)..=Duration::from_millis(40)).contains(&first),
+                "{first:?}"
+            );
+            let second = backoff_delay(2);
+            assert!(
+                (Duration::from_millis(40)..=Duration::from_millis(80)).contains(&second),
+                "{second:?}"
+            );
+            for attempt in 7..20 {
+                let delay = backoff_delay(attempt);
+                assert!(
+                    (Duration::from_secs(1)..=Duration::from_secs(2)).contains(&delay),
+                    "{attempt}: {delay:?}"
+                );
+            }
         }
     }
 
@@ -569,11 +572,5 @@ mod tests {
             "ws://127.0.0.1:1",
             WsError::Io(refused)
         )));
-    }
-
-    #[test]
-    fn truncate_respects_char_boundaries() {
-        assert_eq!(truncate("héllo", 2), "hé");
-        assert_eq!(truncate("hi", 10), "hi");
     }
 }

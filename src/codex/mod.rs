@@ -1,11 +1,28 @@
-//! The Codex side: everything about talking to `codex app-server`, and nothing about MCP.
+//! The app-server client: everything about talking to `codex app-server`, nothing about
+//! MCP. Imports nothing of the crate above it (only the ground-floor helpers `lock`, `text`
+//! and `net`).
 //!
-//! `protocol` (wire shapes) < `connection` (one multiplexed WebSocket session) < `turn` (one
-//! turn folded into a result) < `client` (threads, turns, session lifecycle); `process`
-//! starts and ends the app-server the bridge owns.
+//! Bottom up:
+//! - [`jsonrpc`]: frames; [`protocol`]: the wire types, each request tied to its method and
+//!   response by the [`protocol::Request`] trait; [`error`]: typed errors, and the one
+//!   place that reads the app-server's refusal messages.
+//! - [`connection`]: one multiplexed WebSocket session; [`process`]: the app-server the
+//!   bridge owns; [`link`]: embedded or external, opened the same way by every caller.
+//! - [`approver`]: the port that decides server requests, and every wire answer to one.
+//! - [`turn`]: one turn folded into a state; [`registry`]: the turns this bridge started;
+//!   [`session`]: the shared session's lifecycle; [`client`]: the facade over them.
 
+// In this layer nothing prints: stdout belongs to MCP and to answers, and logs go through `tracing`.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
+pub mod approver;
 pub mod client;
 pub mod connection;
+pub mod error;
+pub mod jsonrpc;
+pub mod link;
 pub mod process;
 pub mod protocol;
+pub mod registry;
+pub mod session;
 pub mod turn;

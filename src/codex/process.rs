@@ -14,7 +14,7 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 use tokio::sync::oneshot;
 
-use crate::error::CodexError;
+use super::error::CodexError;
 
 const INSTALL_HINT: &str =
     "install Codex with `npm install -g @openai/codex` (or pass --codex-bin PATH / set CODEX_BIN)";
@@ -211,10 +211,6 @@ impl AppServerProcess {
                 )))
             }
         }
-    }
-
-    pub fn pid(&self) -> i32 {
-        self.pgid
     }
 
     /// End the process group: SIGTERM, then SIGKILL if it is still there after `grace`.

@@ -1,149 +1,128 @@
-//! One turn, from `turn/start` to `turn/completed`, collected into a result.
+//! One turn, from `turn/start` to `turn/completed`, folded into a state any number of
+//! watchers can read.
 //!
-//! A turn runs in its own task (the *driver*) that owns the thread's subscription: it folds
-//! notifications into a [`TurnState`], hands server requests to the turn's [`Approver`], and
-//! publishes every change through a watch channel. Tool calls never drive a turn; they only
-//! *watch* it, so a call can return early (`running`), be cancelled, or be picked up again by
-//! `codex_wait` without the turn noticing.
+//! A turn runs in its own task (the *driver*, [`drive`]) that owns the thread's
+//! subscription: it folds notifications into the turn's state, hands server requests to the
+//! turn's [`Approver`], and signals every change on a watch channel ([`TurnHandle::changes`]).
+//! Callers never drive a turn; they only read it, so a call can return early, be cancelled,
+//! or be picked up again later without the turn noticing.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use tokio::sync::watch;
 
+use super::approver::{self, Approver, DecidedBy, Decision, RequestSummary};
 use super::connection::{Subscription, ThreadMessage};
-use super::protocol::{ThreadItem, TokenUsageBreakdown, Turn, TurnError, TurnEvent, TurnStatus};
-use crate::approval::{self, ApprovalRecord, Approver};
+use super::protocol::{
+    FileUpdateChange, ThreadItem, TokenUsageBreakdown, Turn, TurnEvent, TurnStatus,
+};
 
-/// Command output kept per command in a result; the tail matters most (errors, summaries).
-const MAX_COMMAND_OUTPUT: usize = 4_000;
-/// Diff text kept per changed file in a result.
-const MAX_DIFF: usize = 8_000;
+/// Command output kept per command: a memory bound, keeping the end (errors, summaries).
+/// The full output stays in the thread's history on the app-server.
+pub const MAX_COMMAND_OUTPUT: usize = 4_000;
+/// Diff text kept per changed file, likewise.
+pub const MAX_DIFF: usize = 8_000;
 
 /// Where a turn is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum TurnPhase {
-    /// Codex is still working; `codex_wait` picks it up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
     Running,
     Completed,
     Failed,
     Interrupted,
 }
 
-/// Token counts for the turn.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct Usage {
-    pub input_tokens: i64,
-    pub cached_input_tokens: i64,
-    pub output_tokens: i64,
-    pub reasoning_output_tokens: i64,
-    pub total_tokens: i64,
-}
-
-impl Usage {
-    fn between(total: &TokenUsageBreakdown, baseline: Option<&TokenUsageBreakdown>) -> Usage {
-        let zero = TokenUsageBreakdown::default();
-        let base = baseline.unwrap_or(&zero);
-        Usage {
-            input_tokens: total.input_tokens - base.input_tokens,
-            cached_input_tokens: total.cached_input_tokens - base.cached_input_tokens,
-            output_tokens: total.output_tokens - base.output_tokens,
-            reasoning_output_tokens: total.reasoning_output_tokens - base.reasoning_output_tokens,
-            total_tokens: total.total_tokens - base.total_tokens,
-        }
-    }
+/// Why a turn did not complete, as far as the bridge knows.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Problem {
+    /// Codex's own words (a model failure, an interruption...).
+    Message(String),
+    /// The app-server connection ended under the turn: it did not finish.
+    ConnectionLost { reason: String, ephemeral: bool },
 }
 
 /// A command Codex ran (or tried to).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct CommandRun {
+#[derive(Debug, Clone, PartialEq)]
+pub struct CommandState {
     pub command: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cwd: Option<String>,
     /// `completed`, `failed`, `declined` or `inProgress`.
     pub status: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exit_code: Option<i64>,
-    /// The end of the command's output (at most 4,000 characters).
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    /// The end of the output (at most [`MAX_COMMAND_OUTPUT`] characters, marked when cut).
     pub output: String,
 }
 
 /// A file Codex changed (or proposed to change).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct FileChange {
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileState {
     pub path: String,
     /// `add`, `delete` or `update`.
     pub kind: String,
     /// `completed`, `failed`, `declined` or `inProgress`.
     pub status: String,
-    /// Unified diff (at most 8,000 characters).
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    /// Unified diff (at most [`MAX_DIFF`] characters, marked when cut).
     pub diff: String,
 }
 
-/// The result of a turn-running tool call (also `codex-bridge ask --json`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct TurnResult {
-    /// Thread to continue with codex_continue_thread.
+/// A server request of the turn and how it was decided.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApprovalState {
+    pub summary: RequestSummary,
+    pub decision: Decision,
+    pub by: DecidedBy,
+}
+
+/// A copy of a turn's state at one moment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TurnSnapshot {
     pub thread_id: String,
     pub turn_id: String,
-    /// `completed`, `failed`, `interrupted`, or `running` (still working: call codex_wait).
-    pub status: TurnPhase,
-    /// Codex's final answer (while running: the answer so far).
-    pub text: String,
-    /// The answer parsed as JSON, when an output_schema was given and the answer is JSON.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub structured: Option<Value>,
-    /// What went wrong, for failed or interrupted turns.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-    /// Tokens used by this turn.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub usage: Option<Usage>,
-    /// Wall time of the turn so far, in milliseconds.
-    pub duration_ms: u64,
-    /// Commands Codex ran.
-    pub commands: Vec<CommandRun>,
-    /// Files Codex changed.
-    pub file_changes: Vec<FileChange>,
-    /// Every approval Codex asked for, and how it was decided.
-    pub approvals: Vec<ApprovalRecord>,
+    pub phase: Phase,
+    /// The final answer (while running: the latest agent message so far).
+    pub answer: String,
+    /// The turn was given an output schema.
+    pub wants_structured: bool,
+    pub problem: Option<Problem>,
+    /// Tokens of this turn (Codex reports thread totals; the previous turn's are subtracted).
+    pub usage: Option<TokenUsageBreakdown>,
+    pub duration: Duration,
+    pub commands: Vec<CommandState>,
+    pub file_changes: Vec<FileState>,
+    pub approvals: Vec<ApprovalState>,
 }
 
 /// Mutable state of a turn, folded from its events.
 #[derive(Debug)]
-struct TurnState {
-    phase: TurnPhase,
+struct State {
+    phase: Phase,
     /// Agent messages in order: (item id, text). The last one is the answer.
     messages: Vec<(String, String)>,
-    commands: Vec<(String, CommandRun)>,
-    file_changes: Vec<(String, Vec<FileChange>)>,
-    approvals: Vec<ApprovalRecord>,
+    commands: Vec<(String, CommandState)>,
+    file_changes: Vec<(String, Vec<FileState>)>,
+    approvals: Vec<ApprovalState>,
     usage_total: Option<TokenUsageBreakdown>,
-    error: Option<String>,
+    problem: Option<Problem>,
     duration: Option<Duration>,
-    /// A one-line description of the latest activity, for progress notifications.
+    /// A one-line description of the latest activity, for progress.
     activity: String,
 }
 
-/// Shared view of one turn: written by its driver, read by any number of waiting calls.
+/// Shared view of one turn: written by its driver, read by any number of callers.
 pub struct TurnHandle {
     pub thread_id: String,
     pub turn_id: String,
     started: Instant,
     wants_structured: bool,
     usage_baseline: Option<TokenUsageBreakdown>,
-    state: Mutex<TurnState>,
+    state: Mutex<State>,
     changed: watch::Sender<u64>,
     finished_at: Mutex<Option<Instant>>,
     /// Set once `turn/interrupt` was sent: the turn is about to end, so a next turn on the
     /// thread waits for that instead of being refused as busy.
-    interrupting: std::sync::atomic::AtomicBool,
+    interrupting: AtomicBool,
 }
 
 impl std::fmt::Debug for TurnHandle {
@@ -169,46 +148,46 @@ impl TurnHandle {
             started: Instant::now(),
             wants_structured,
             usage_baseline,
-            state: Mutex::new(TurnState {
-                phase: TurnPhase::Running,
+            state: Mutex::new(State {
+                phase: Phase::Running,
                 messages: Vec::new(),
                 commands: Vec::new(),
                 file_changes: Vec::new(),
                 approvals: Vec::new(),
                 usage_total: None,
-                error: None,
+                problem: None,
                 duration: None,
                 activity: "turn started".into(),
             }),
             changed,
             finished_at: Mutex::new(None),
-            interrupting: std::sync::atomic::AtomicBool::new(false),
+            interrupting: AtomicBool::new(false),
         })
     }
 
-    fn update(&self, change: impl FnOnce(&mut TurnState)) {
+    fn update(&self, change: impl FnOnce(&mut State)) {
         change(&mut self.lock());
         self.changed.send_modify(|version| *version += 1);
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, TurnState> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         crate::lock::lock(&self.state)
     }
 
-    pub fn phase(&self) -> TurnPhase {
+    pub fn phase(&self) -> Phase {
         self.lock().phase
     }
 
     pub fn is_finished(&self) -> bool {
-        self.phase() != TurnPhase::Running
+        self.phase() != Phase::Running
     }
 
-    /// When the turn ended, for expiring kept results.
+    /// When the turn ended, for expiring kept turns.
     pub fn finished_at(&self) -> Option<Instant> {
         *crate::lock::lock(&self.finished_at)
     }
 
-    /// The latest activity line and the length of the answer so far, for progress.
+    /// The latest activity line and the length of the answer so far (characters).
     pub fn progress(&self) -> (String, usize) {
         let state = self.lock();
         let answer_len = state
@@ -227,14 +206,14 @@ impl TurnHandle {
             .unwrap_or_default()
     }
 
-    /// Subscribe to changes (the value is a version counter).
-    pub fn watch(&self) -> watch::Receiver<u64> {
+    /// Changes of the turn (the value is a version counter).
+    pub fn changes(&self) -> watch::Receiver<u64> {
         self.changed.subscribe()
     }
 
     /// Wait until the turn ends or `timeout` passes; true if it ended.
     pub async fn wait(&self, timeout: Duration) -> bool {
-        let mut changes = self.watch();
+        let mut changes = self.changes();
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
             if self.is_finished() {
@@ -252,18 +231,17 @@ impl TurnHandle {
     }
 
     pub fn mark_interrupting(&self) {
-        self.interrupting
-            .store(true, std::sync::atomic::Ordering::Relaxed);
+        self.interrupting.store(true, Ordering::Relaxed);
     }
 
     pub fn is_interrupting(&self) -> bool {
-        self.interrupting.load(std::sync::atomic::Ordering::Relaxed)
+        self.interrupting.load(Ordering::Relaxed)
     }
 
     /// End a turn as failed without events (registry tests build finished turns this way).
     #[cfg(test)]
     pub fn fail(&self, message: String) {
-        self.finish(TurnPhase::Failed, Some(message), None);
+        self.finish(Phase::Failed, Some(Problem::Message(message)), None);
     }
 
     /// The totals Codex reported for the thread, to be the next turn's baseline.
@@ -271,14 +249,14 @@ impl TurnHandle {
         self.lock().usage_total.clone()
     }
 
-    fn finish(&self, phase: TurnPhase, error: Option<String>, duration: Option<Duration>) {
+    fn finish(&self, phase: Phase, problem: Option<Problem>, duration: Option<Duration>) {
         let mut first = false;
         self.update(|state| {
-            if state.phase == TurnPhase::Running {
+            if state.phase == Phase::Running {
                 first = true;
                 state.phase = phase;
-                if error.is_some() {
-                    state.error = error;
+                if problem.is_some() {
+                    state.problem = problem;
                 }
                 state.duration = Some(duration.unwrap_or_else(|| self.started.elapsed()));
                 state.activity = format!("turn {}", phase_word(phase));
@@ -289,32 +267,25 @@ impl TurnHandle {
         }
     }
 
-    /// A snapshot in the shape tools return.
-    pub fn result(&self) -> TurnResult {
+    /// A copy of the turn as it is now.
+    pub fn snapshot(&self) -> TurnSnapshot {
         let state = self.lock();
-        let text = state
-            .messages
-            .last()
-            .map(|(_, text)| text.clone())
-            .unwrap_or_default();
-        let structured = if self.wants_structured && state.phase == TurnPhase::Completed {
-            serde_json::from_str(&text).ok()
-        } else {
-            None
-        };
-        let duration = state.duration.unwrap_or_else(|| self.started.elapsed());
-        TurnResult {
+        TurnSnapshot {
             thread_id: self.thread_id.clone(),
             turn_id: self.turn_id.clone(),
-            status: state.phase,
-            text,
-            structured,
-            error: state.error.clone(),
+            phase: state.phase,
+            answer: state
+                .messages
+                .last()
+                .map(|(_, text)| text.clone())
+                .unwrap_or_default(),
+            wants_structured: self.wants_structured,
+            problem: state.problem.clone(),
             usage: state
                 .usage_total
                 .as_ref()
-                .map(|total| Usage::between(total, self.usage_baseline.as_ref())),
-            duration_ms: u64::try_from(duration.as_millis()).unwrap_or(u64::MAX),
+                .map(|total| usage_between(total, self.usage_baseline.as_ref())),
+            duration: state.duration.unwrap_or_else(|| self.started.elapsed()),
             commands: state.commands.iter().map(|(_, c)| c.clone()).collect(),
             file_changes: state
                 .file_changes
@@ -326,25 +297,27 @@ impl TurnHandle {
     }
 }
 
-fn phase_word(phase: TurnPhase) -> &'static str {
-    match phase {
-        TurnPhase::Running => "running",
-        TurnPhase::Completed => "completed",
-        TurnPhase::Failed => "failed",
-        TurnPhase::Interrupted => "interrupted",
+fn usage_between(
+    total: &TokenUsageBreakdown,
+    baseline: Option<&TokenUsageBreakdown>,
+) -> TokenUsageBreakdown {
+    let zero = TokenUsageBreakdown::default();
+    let base = baseline.unwrap_or(&zero);
+    TokenUsageBreakdown {
+        input_tokens: total.input_tokens - base.input_tokens,
+        cached_input_tokens: total.cached_input_tokens - base.cached_input_tokens,
+        output_tokens: total.output_tokens - base.output_tokens,
+        reasoning_output_tokens: total.reasoning_output_tokens - base.reasoning_output_tokens,
+        total_tokens: total.total_tokens - base.total_tokens,
     }
 }
 
-/// What the driver says when the app-server vanished under a turn.
-pub fn connection_lost_message(thread_id: &str, ephemeral: bool, reason: &str) -> String {
-    if ephemeral {
-        format!(
-            "{reason}; the turn on ephemeral thread {thread_id} was lost with the app-server and the thread cannot be continued: start a new one with codex_ask"
-        )
-    } else {
-        format!(
-            "{reason}; the turn did not finish. Thread {thread_id} is saved: continue it with codex_continue_thread"
-        )
+fn phase_word(phase: Phase) -> &'static str {
+    match phase {
+        Phase::Running => "running",
+        Phase::Completed => "completed",
+        Phase::Failed => "failed",
+        Phase::Interrupted => "interrupted",
     }
 }
 
@@ -355,6 +328,7 @@ pub async fn drive(
     approver: Arc<dyn Approver>,
     ephemeral: bool,
 ) {
+    let lost = |reason: String| Problem::ConnectionLost { reason, ephemeral };
     while let Some(message) = subscription.receiver.recv().await {
         match message {
             ThreadMessage::Event(event) => {
@@ -376,11 +350,12 @@ pub async fn drive(
                     drop(responder);
                     continue;
                 }
-                let (kind, subject, _) = approval::describe(&responder.request);
+                let summary = approver::describe(&responder.request);
                 let item_id = responder.request.str_param("itemId").map(str::to_string);
                 let mut details = None;
                 handle.update(|state| {
-                    state.activity = format!("approval requested ({kind}): {subject}");
+                    state.activity =
+                        format!("approval requested ({}): {}", summary.kind, summary.subject);
                     details = item_id.and_then(|id| diff_of(&state.file_changes, &id));
                 });
                 let handle = handle.clone();
@@ -388,39 +363,36 @@ pub async fn drive(
                 // Decided off the event loop: asking a human must not stall the turn's events.
                 tokio::spawn(async move {
                     let verdict = approver.decide(&responder.request, details).await;
-                    let record = approval::record(&responder.request, verdict.decision, verdict.by);
                     let answer = verdict.answer_to(&responder.request);
                     // Record first: once answered, `turn/completed` may end the turn, and the
                     // result must already list this approval.
                     handle.update(|state| {
-                        state.activity =
-                            format!("{} {}: {}", record.kind, record.decision, record.subject);
-                        state.approvals.push(record);
+                        state.activity = format!(
+                            "{} {}: {}",
+                            summary.kind,
+                            verdict.decision.word(),
+                            summary.subject
+                        );
+                        state.approvals.push(ApprovalState {
+                            summary,
+                            decision: verdict.decision,
+                            by: verdict.by,
+                        });
                     });
                     responder.answer(answer);
                 });
             }
             ThreadMessage::Closed(reason) => {
-                handle.finish(
-                    TurnPhase::Failed,
-                    Some(connection_lost_message(
-                        &handle.thread_id,
-                        ephemeral,
-                        &reason,
-                    )),
-                    None,
-                );
+                handle.finish(Phase::Failed, Some(lost(reason)), None);
                 return;
             }
         }
     }
     // The subscription was replaced or closed without a word: treat as lost.
     handle.finish(
-        TurnPhase::Failed,
-        Some(connection_lost_message(
-            &handle.thread_id,
-            ephemeral,
-            "the bridge stopped receiving this thread's events",
+        Phase::Failed,
+        Some(lost(
+            "the bridge stopped receiving this thread's events".into(),
         )),
         None,
     );
@@ -443,7 +415,7 @@ fn apply_event(handle: &TurnHandle, event: TurnEvent) -> bool {
                     upsert(
                         &mut state.commands,
                         id,
-                        CommandRun {
+                        CommandState {
                             command,
                             cwd,
                             status: "inProgress".into(),
@@ -457,7 +429,7 @@ fn apply_event(handle: &TurnHandle, event: TurnEvent) -> bool {
                     upsert(
                         &mut state.file_changes,
                         id,
-                        file_changes(&changes, "inProgress"),
+                        file_states(&changes, "inProgress"),
                     );
                 }
                 ThreadItem::McpToolCall { server, tool, .. } => {
@@ -488,12 +460,12 @@ fn apply_event(handle: &TurnHandle, event: TurnEvent) -> bool {
                     upsert(
                         &mut state.commands,
                         id,
-                        CommandRun {
+                        CommandState {
                             command,
                             cwd,
                             status,
                             exit_code,
-                            output: tail(
+                            output: crate::text::tail(
                                 &aggregated_output.unwrap_or_default(),
                                 MAX_COMMAND_OUTPUT,
                             ),
@@ -507,7 +479,7 @@ fn apply_event(handle: &TurnHandle, event: TurnEvent) -> bool {
                 } => {
                     let status = status.unwrap_or_else(|| "completed".into());
                     state.activity = format!("file change {status}: {}", paths(&changes));
-                    upsert(&mut state.file_changes, id, file_changes(&changes, &status));
+                    upsert(&mut state.file_changes, id, file_states(&changes, &status));
                 }
                 ThreadItem::McpToolCall {
                     server,
@@ -544,7 +516,7 @@ fn apply_event(handle: &TurnHandle, event: TurnEvent) -> bool {
                 if will_retry {
                     state.activity = format!("Codex is retrying: {}", error.message);
                 } else {
-                    state.error = Some(error_text(&error));
+                    state.problem = Some(Problem::Message(error.text()));
                 }
             });
             false
@@ -567,35 +539,32 @@ fn complete(handle: &TurnHandle, turn: Turn) {
         }
     }
     let phase = match turn.status {
-        Some(TurnStatus::Completed) => TurnPhase::Completed,
-        Some(TurnStatus::Interrupted) => TurnPhase::Interrupted,
-        Some(TurnStatus::Failed) => TurnPhase::Failed,
+        Some(TurnStatus::Completed) => Phase::Completed,
+        Some(TurnStatus::Interrupted) => Phase::Interrupted,
+        Some(TurnStatus::Failed) => Phase::Failed,
         // `turn/completed` always ends the turn; an odd status is reported as a failure.
-        Some(TurnStatus::InProgress) | Some(TurnStatus::Unknown) | None => TurnPhase::Failed,
+        Some(TurnStatus::InProgress) | Some(TurnStatus::Unknown) | None => Phase::Failed,
     };
-    let error = turn.error.as_ref().map(error_text).or(match phase {
-        TurnPhase::Interrupted => Some("the turn was interrupted before it finished".into()),
-        TurnPhase::Failed if turn.error.is_none() => {
-            Some("Codex reported the turn as failed without a message".into())
-        }
-        _ => None,
-    });
+    let message = turn
+        .error
+        .as_ref()
+        .map(|error| error.text())
+        .or(match phase {
+            Phase::Interrupted => Some("the turn was interrupted before it finished".into()),
+            Phase::Failed if turn.error.is_none() => {
+                Some("Codex reported the turn as failed without a message".into())
+            }
+            Phase::Running | Phase::Completed | Phase::Failed => None,
+        });
     let duration = turn
         .duration_ms
         .and_then(|ms| u64::try_from(ms).ok())
         .map(Duration::from_millis);
-    handle.finish(phase, error, duration);
-}
-
-fn error_text(error: &TurnError) -> String {
-    match &error.additional_details {
-        Some(details) if !details.is_empty() => format!("{} ({details})", error.message),
-        _ => error.message.clone(),
-    }
+    handle.finish(phase, message.map(Problem::Message), duration);
 }
 
 /// The diff of a file-change item, for an approval prompt.
-fn diff_of(changes: &[(String, Vec<FileChange>)], item_id: &str) -> Option<String> {
+fn diff_of(changes: &[(String, Vec<FileState>)], item_id: &str) -> Option<String> {
     let (_, files) = changes.iter().find(|(id, _)| id == item_id)?;
     let text = files
         .iter()
@@ -612,19 +581,19 @@ fn upsert<T>(list: &mut Vec<(String, T)>, id: String, value: T) {
     }
 }
 
-fn file_changes(changes: &[super::protocol::FileUpdateChange], status: &str) -> Vec<FileChange> {
+fn file_states(changes: &[FileUpdateChange], status: &str) -> Vec<FileState> {
     changes
         .iter()
-        .map(|change| FileChange {
+        .map(|change| FileState {
             path: change.path.clone(),
-            kind: change.kind_label(),
+            kind: change.kind_word(),
             status: status.to_string(),
-            diff: head(&change.diff, MAX_DIFF),
+            diff: crate::text::head(&change.diff, MAX_DIFF),
         })
         .collect()
 }
 
-fn paths(changes: &[super::protocol::FileUpdateChange]) -> String {
+fn paths(changes: &[FileUpdateChange]) -> String {
     changes
         .iter()
         .map(|change| change.path.as_str())
@@ -632,36 +601,17 @@ fn paths(changes: &[super::protocol::FileUpdateChange]) -> String {
         .join(", ")
 }
 
-/// The last `max` characters, marked when cut.
-fn tail(text: &str, max: usize) -> String {
-    let count = text.chars().count();
-    if count <= max {
-        return text.to_string();
-    }
-    let cut: String = text.chars().skip(count - max).collect();
-    format!("…{cut}")
-}
-
-/// The first `max` characters, marked when cut.
-fn head(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_string();
-    }
-    let cut: String = text.chars().take(max).collect();
-    format!("{cut}…")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     fn event(method: &str, params: Value) -> TurnEvent {
         TurnEvent::decode(method, params)
     }
 
     #[test]
-    fn folds_a_turn_into_a_result() {
+    fn folds_a_turn_into_a_snapshot() {
         let handle = TurnHandle::new("t".into(), "u".into(), true, None);
         let steps = [
             event(
@@ -692,19 +642,17 @@ mod tests {
         for step in steps {
             assert!(!apply_event(&handle, step));
         }
-        let running = handle.result();
-        assert_eq!(running.status, TurnPhase::Running);
-        assert_eq!(running.text, "{\"a\":1}");
-        assert_eq!(running.structured, None, "structured only once completed");
+        let running = handle.snapshot();
+        assert_eq!(running.phase, Phase::Running);
+        assert_eq!(running.answer, "{\"a\":1}");
         let done = event(
             "turn/completed",
             json!({"threadId":"t","turn":{"id":"u","status":"completed","items":[],"durationMs":42}}),
         );
         assert!(apply_event(&handle, done));
-        let result = handle.result();
-        assert_eq!(result.status, TurnPhase::Completed);
-        assert_eq!(result.structured, Some(json!({"a":1})));
-        assert_eq!(result.duration_ms, 42);
+        let result = handle.snapshot();
+        assert_eq!(result.phase, Phase::Completed);
+        assert_eq!(result.duration, Duration::from_millis(42));
         assert_eq!(result.commands.len(), 1);
         assert_eq!(result.commands[0].exit_code, Some(0));
         assert_eq!(result.usage.as_ref().map(|u| u.total_tokens), Some(15));
@@ -718,9 +666,9 @@ mod tests {
             json!({"threadId":"t","turn":{"id":"u","status":"failed","items":[],"error":{"message":"boom"}}}),
         );
         assert!(apply_event(&handle, done));
-        let result = handle.result();
-        assert_eq!(result.status, TurnPhase::Failed);
-        assert_eq!(result.error.as_deref(), Some("boom"));
+        let result = handle.snapshot();
+        assert_eq!(result.phase, Phase::Failed);
+        assert_eq!(result.problem, Some(Problem::Message("boom".into())));
     }
 
     #[test]
@@ -737,15 +685,22 @@ mod tests {
                 json!({"threadId":"t","turnId":"u","tokenUsage":{"last":{"inputTokens":0,"cachedInputTokens":0,"outputTokens":0,"reasoningOutputTokens":0,"totalTokens":0},"total":{"inputTokens":0,"cachedInputTokens":0,"outputTokens":0,"reasoningOutputTokens":0,"totalTokens":25}}}),
             ),
         );
-        assert_eq!(handle.result().usage.map(|u| u.total_tokens), Some(15));
+        assert_eq!(handle.snapshot().usage.map(|u| u.total_tokens), Some(15));
     }
 
     #[test]
     fn long_output_keeps_its_tail() {
+        let handle = TurnHandle::new("t".into(), "u".into(), false, None);
         let long = "x".repeat(10) + &"y".repeat(MAX_COMMAND_OUTPUT);
-        let cut = tail(&long, MAX_COMMAND_OUTPUT);
-        assert!(cut.starts_with('…'));
-        assert!(cut.ends_with('y'));
-        assert_eq!(cut.chars().count(), MAX_COMMAND_OUTPUT + 1);
+        apply_event(
+            &handle,
+            event(
+                "item/completed",
+                json!({"threadId":"t","turnId":"u","item":{"type":"commandExecution","id":"c","command":"yes","status":"completed","aggregatedOutput":long}}),
+            ),
+        );
+        let output = &handle.snapshot().commands[0].output;
+        assert!(output.starts_with('…'));
+        assert_eq!(output.chars().count(), MAX_COMMAND_OUTPUT + 1);
     }
 }

@@ -15,9 +15,7 @@ use rmcp::service::ElicitationMode;
 use rmcp::{Peer, RoleServer};
 use tokio_util::sync::CancellationToken;
 
-use crate::approval::{ApprovalQuestion, AskOutcome, Asker, Decision, FormOutcome, FormQuestion};
-
-const CHOICES: [&str; 4] = ["accept", "accept_for_session", "decline", "cancel"];
+use crate::bridge::approval::{ApprovalQuestion, AskOutcome, Asker, Decision, Form, FormOutcome};
 
 pub struct ElicitationAsker {
     peer: Peer<RoleServer>,
@@ -71,14 +69,14 @@ impl Asker for ElicitationAsker {
 
     fn ask_form<'a>(
         &'a self,
-        form: &'a FormQuestion,
+        form: &'a Form,
     ) -> Pin<Box<dyn Future<Output = FormOutcome> + Send + 'a>> {
         Box::pin(self.ask_form_now(form))
     }
 }
 
 impl ElicitationAsker {
-    async fn ask_form_now(&self, form: &FormQuestion) -> FormOutcome {
+    async fn ask_form_now(&self, form: &Form) -> FormOutcome {
         if self.call_done.is_cancelled() {
             return FormOutcome::Abandoned;
         }
@@ -128,7 +126,13 @@ pub fn decision_schema() -> ElicitationSchema {
     ElicitationSchema::builder()
         .required_enum_schema(
             "decision",
-            EnumSchema::builder(CHOICES.iter().map(|c| c.to_string()).collect()).build(),
+            EnumSchema::builder(
+                Decision::ALL
+                    .iter()
+                    .map(|decision| decision.word().to_string())
+                    .collect(),
+            )
+            .build(),
         )
         .build_unchecked()
 }
@@ -137,12 +141,10 @@ fn parse_decision(content: Option<&serde_json::Value>) -> AskOutcome {
     let choice = content
         .and_then(|content| content.get("decision"))
         .and_then(serde_json::Value::as_str);
-    match choice {
-        Some("accept") => AskOutcome::Decided(Decision::Accept),
-        Some("accept_for_session") => AskOutcome::Decided(Decision::AcceptForSession),
-        Some("cancel") => AskOutcome::Decided(Decision::Cancel),
-        // "decline", or anything we did not offer: never read an unknown answer as a yes.
-        _ => AskOutcome::Dismissed,
+    // "decline", or anything we did not offer: never read an unknown answer as a yes.
+    match choice.and_then(Decision::from_word) {
+        Some(Decision::Decline) | None => AskOutcome::Dismissed,
+        Some(decision) => AskOutcome::Decided(decision),
     }
 }
 

@@ -1,9 +1,29 @@
-//! The MCP side: tools, their parameter and result types, progress, and the stdio server.
-//! Knows nothing of WebSockets; everything Codex goes through `codex::client`.
+//! The MCP door: the handler ([`server`]), thin tool adapters ([`tools`]), rendering of
+//! results and errors ([`render`]), a tool call's elicitation and progress ([`call`],
+//! [`elicit`], [`progress`]), tool parameters ([`params`]) and the transports
+//! ([`transport`]). No WebSockets and no app-server wire types: everything Codex goes
+//! through the bridge's operations.
 
-pub mod elicit;
-pub mod params;
-pub mod progress;
-pub mod results;
+// In this layer nothing prints to stdout: it belongs to the MCP stdio transport.
+#![deny(clippy::print_stdout)]
+
+mod call;
+mod elicit;
+mod params;
+mod progress;
+mod render;
 pub mod server;
-pub mod tools;
+mod tools;
+pub mod transport;
+
+use crate::bridge::ops::Bridge;
+
+/// The MCP server for `bridge`, with every tool.
+pub fn server(bridge: Bridge) -> server::McpServer {
+    server::McpServer::new(bridge, tools::router())
+}
+
+/// The name of every tool the server offers (for `doctor`).
+pub fn tool_names() -> Vec<String> {
+    tools::names()
+}

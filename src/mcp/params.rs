@@ -1,10 +1,12 @@
 //! Tool parameter types. Their doc comments are what the calling model reads, so they say
-//! what each field does, its default, and when to use it.
+//! what each field does, its default, and when to use it. The per-turn options shared with
+//! the command line are [`TurnOptions`] (in the bridge layer), flattened into each
+//! turn-running tool's parameters.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-pub use crate::turn_options::{Effort, Sandbox, TurnOptions};
+use crate::bridge::options::TurnOptions;
 
 /// Start a new Codex thread and run one turn.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]

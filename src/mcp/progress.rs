@@ -1,92 +1,110 @@
-//! MCP progress notifications for a watched turn.
+//! A tool call watching a turn, as the watch core sees it: MCP progress notifications and
+//! MCP cancellation.
 //!
-//! Runs beside the waiting call, never inside the turn: it samples the turn's latest
-//! activity when the turn changes, at most every [`MIN_INTERVAL`], so 20,000 streamed deltas
-//! become a handful of notifications, and a slow client only delays its own notifications.
-//! A final notification is always sent when the call stops watching.
+//! The watch core calls [`McpWatcher::progress`] at most every [`MIN_INTERVAL`], so 20,000
+//! streamed deltas become a handful of notifications. Sending runs in a task of its own fed
+//! with the latest message only, so a slow client delays (and folds) its own notifications
+//! and never the turn or the watch. The final notification is sent before the call answers
+//! ([`McpWatcher::finish`]).
 
-use std::sync::Arc;
+use std::future::Future;
+use std::pin::Pin;
 use std::time::Duration;
 
 use rmcp::model::{ProgressNotificationParam, ProgressToken};
 use rmcp::{Peer, RoleServer};
-use tokio::sync::oneshot;
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
 
-use crate::codex::turn::TurnHandle;
+use crate::bridge::watch::{Stop, TurnHandle, Watcher};
 
 /// No more than about four notifications a second, whatever the delta rate.
 pub const MIN_INTERVAL: Duration = Duration::from_millis(250);
 /// A client that does not take a notification within this is skipped, not waited for.
 const SEND_TIMEOUT: Duration = Duration::from_secs(2);
 
-pub struct ProgressReporter {
-    stop: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<()>>,
+/// The latest message to send, and whether it is the last one.
+type Latest = Option<(String, bool)>;
+
+pub struct McpWatcher {
+    cancelled: CancellationToken,
+    sink: Option<Sink>,
 }
 
-impl ProgressReporter {
-    /// Start reporting on `handle` if the caller sent a progress token; otherwise a no-op.
-    pub fn start(
+struct Sink {
+    latest: watch::Sender<Latest>,
+    task: JoinHandle<()>,
+    last_message: String,
+}
+
+impl McpWatcher {
+    /// Report progress if the caller sent a progress token; `cancelled` is the call's
+    /// cancellation (`notifications/cancelled`).
+    pub fn new(
         peer: Peer<RoleServer>,
         token: Option<ProgressToken>,
-        handle: Arc<TurnHandle>,
-    ) -> ProgressReporter {
-        let Some(token) = token else {
-            return ProgressReporter {
-                stop: None,
-                task: None,
-            };
-        };
-        let (stop, mut stopped) = oneshot::channel();
-        let task = tokio::spawn(async move {
-            let mut changes = handle.watch();
-            let mut sent = 0u32;
-            let mut last_message = String::new();
-            loop {
-                let finished = tokio::select! {
-                    changed = changes.changed() => changed.is_err() || handle.is_finished(),
-                    _ = &mut stopped => true,
-                };
-                let message = describe(&handle);
-                if finished || message != last_message {
-                    sent += 1;
-                    send(&peer, &token, sent, &message).await;
-                    last_message = message;
-                }
-                if finished {
-                    return;
-                }
-                // Throttle: changes during the pause are folded into the next sample.
-                tokio::select! {
-                    () = tokio::time::sleep(MIN_INTERVAL) => {}
-                    _ = &mut stopped => {
-                        sent += 1;
-                        send(&peer, &token, sent, &describe(&handle)).await;
+        cancelled: CancellationToken,
+    ) -> McpWatcher {
+        let sink = token.map(|token| {
+            let (latest, mut updates) = watch::channel::<Latest>(None);
+            let task = tokio::spawn(async move {
+                let mut step = 0u32;
+                while updates.changed().await.is_ok() {
+                    let Some((message, last)) = updates.borrow_and_update().clone() else {
+                        continue;
+                    };
+                    step += 1;
+                    send(&peer, &token, step, &message).await;
+                    if last {
                         return;
                     }
                 }
+            });
+            Sink {
+                latest,
+                task,
+                last_message: String::new(),
             }
         });
-        ProgressReporter {
-            stop: Some(stop),
-            task: Some(task),
-        }
+        McpWatcher { cancelled, sink }
     }
 
-    /// Send the final notification and stop.
-    pub async fn finish(mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(task) = self.task.take() {
-            let _ = task.await;
+    /// Wait (briefly) for the final notification to go out.
+    pub async fn finish(self) {
+        if let Some(sink) = self.sink {
+            drop(sink.latest);
+            let _ = tokio::time::timeout(SEND_TIMEOUT, sink.task).await;
         }
     }
 }
 
-fn describe(handle: &TurnHandle) -> String {
-    let (activity, answer_len) = handle.progress();
+impl Watcher for McpWatcher {
+    fn progress_interval(&self) -> Duration {
+        MIN_INTERVAL
+    }
+
+    fn progress(&mut self, turn: &TurnHandle, last: bool) {
+        let Some(sink) = &mut self.sink else {
+            return;
+        };
+        let message = describe(turn);
+        if last || message != sink.last_message {
+            sink.last_message = message.clone();
+            sink.latest.send_replace(Some((message, last)));
+        }
+    }
+
+    fn stopped(&mut self) -> Pin<Box<dyn Future<Output = Stop> + Send + '_>> {
+        Box::pin(async move {
+            self.cancelled.cancelled().await;
+            Stop::Cancelled
+        })
+    }
+}
+
+fn describe(turn: &TurnHandle) -> String {
+    let (activity, answer_len) = turn.progress();
     if answer_len > 0 {
         format!("{activity} (answer: {answer_len} chars)")
     } else {

@@ -2,8 +2,9 @@
 //! (real frame shapes, kept small) must never panic anywhere a frame
 //! from the app-server flows: decoding, routing keys, turn events, approval answers.
 
-use codex_bridge::approval;
-use codex_bridge::codex::protocol::{Incoming, ServerRequest, TurnEvent};
+use codex_bridge::codex::approver as approval;
+use codex_bridge::codex::jsonrpc::Incoming;
+use codex_bridge::codex::protocol::{ServerRequest, TurnEvent};
 
 /// Deterministic xorshift, so a failure reproduces from its iteration number.
 struct Rng(u64);

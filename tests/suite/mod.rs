@@ -1,8 +1,10 @@
 //! The end-to-end suites, one file per area (see the README's test table).
 
 mod approvals;
+mod architecture;
 mod bench_smoke;
 mod cli;
+mod conformance;
 mod embedded;
 mod fake_app_server;
 mod frame_fuzz;

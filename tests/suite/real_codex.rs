@@ -351,7 +351,7 @@ async fn bad_input_gets_clear_tool_errors_and_the_server_keeps_serving() {
         (
             "codex_ask",
             json!({"prompt": "hi", "effort": "extreme"}),
-            "unknown variant",
+            "is not a reasoning effort",
         ),
         (
             "codex_ask",

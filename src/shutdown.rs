@@ -1,13 +1,11 @@
-//! Ctrl-C and SIGTERM for the command line.
+//! SIGINT and SIGTERM, the one place every command takes them from.
 //!
-//! Installed once, before Codex is started, so that a signal never kills the process with a
-//! turn still running: the commands interrupt the turn (`turn/interrupt`) and end the
-//! app-server themselves. (The app-server runs in its own process group, so a terminal's
-//! Ctrl-C reaches only us.)
+//! [`Signals`] is installed before Codex is started, so a signal never kills the process
+//! with a turn still running: `serve` shuts down cleanly, the command line interrupts its
+//! turn. (The app-server runs in its own process group, so a terminal's Ctrl-C reaches only
+//! the bridge.)
 
 use tokio::signal::unix::{signal, Signal, SignalKind};
-
-use super::exit::Exit;
 
 /// Which signal arrived.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,13 +15,6 @@ pub enum Caught {
 }
 
 impl Caught {
-    pub fn exit(self) -> Exit {
-        match self {
-            Caught::Interrupt => Exit::Interrupted,
-            Caught::Terminate => Exit::Terminated,
-        }
-    }
-
     pub fn name(self) -> &'static str {
         match self {
             Caught::Interrupt => "Ctrl-C (SIGINT)",

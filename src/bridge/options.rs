@@ -1,9 +1,12 @@
-//! Per-turn options as a caller gives them (MCP tool arguments or CLI flags), and their
-//! validation against the operator's ceilings into a [`TurnRequest`].
+//! Per-turn options as a caller gives them (MCP tool arguments or CLI flags), one type per
+//! concept, and their validation against the operator's ceilings ([`prepare`]).
 //!
 //! One place for these rules, so `codex_ask` over MCP and `codex-bridge ask` on the command
 //! line accept and refuse exactly the same things: a caller fills a [`TurnOptions`] (the MCP
-//! tools deserialize it; the CLI builds it from flags) and calls [`prepare`].
+//! tools deserialize it; the CLI builds it from flags) and calls [`prepare`]. Each concept
+//! has one type ([`Sandbox`], [`Effort`], [`ApprovalPolicy`]) that derives what the doors
+//! need: the MCP schema (its doc comments), the CLI's accepted words, and the app-server's
+//! wire value.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,64 +15,20 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::allow_list::AllowList;
-use crate::approval::{ApprovalPolicy, Asker, CallApprover};
+use super::allow_list::AllowList;
+use super::approval::{ApprovalPolicy, Asker, CallApprover};
+use super::ceilings::Ceilings;
+use super::effort::Effort;
+use super::error::BridgeError;
+use super::sandbox::Sandbox;
 use crate::codex::client::TurnRequest;
-use crate::codex::protocol::{CodexApprovalPolicy, SandboxMode};
-use crate::config::Ceilings;
-use crate::error::BridgeError;
+use crate::codex::protocol::AskForApproval;
 
-/// Codex refuses input above 1,048,576 characters; say so before sending it.
+/// Codex refuses input above 1,048,576 characters (its `input_too_large` error); say so
+/// before sending it.
 pub const MAX_PROMPT_CHARS: usize = 1_048_576;
 /// Longest `approval_timeout_seconds` accepted.
 pub const MAX_APPROVAL_TIMEOUT_SECS: f64 = 3_600.0;
-
-/// Sandbox for the commands Codex runs in this turn.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum Sandbox {
-    /// Codex may read files and run read-only commands (default).
-    ReadOnly,
-    /// Codex may also write inside the working directory.
-    WorkspaceWrite,
-    /// No sandbox at all (only if the operator's --max-sandbox allows it).
-    DangerFullAccess,
-}
-
-impl From<Sandbox> for SandboxMode {
-    fn from(sandbox: Sandbox) -> SandboxMode {
-        match sandbox {
-            Sandbox::ReadOnly => SandboxMode::ReadOnly,
-            Sandbox::WorkspaceWrite => SandboxMode::WorkspaceWrite,
-            Sandbox::DangerFullAccess => SandboxMode::DangerFullAccess,
-        }
-    }
-}
-
-/// Reasoning effort for the model.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Effort {
-    None,
-    Minimal,
-    Low,
-    Medium,
-    High,
-    Xhigh,
-}
-
-impl Effort {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Effort::None => "none",
-            Effort::Minimal => "minimal",
-            Effort::Low => "low",
-            Effort::Medium => "medium",
-            Effort::High => "high",
-            Effort::Xhigh => "xhigh",
-        }
-    }
-}
 
 /// Options every turn-running tool takes.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
@@ -81,7 +40,8 @@ pub struct TurnOptions {
     /// Model name (default: Codex's configured model).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
-    /// Reasoning effort (default: the model's).
+    /// Reasoning effort: "none", "minimal", "low", "medium", "high" or "xhigh" (default: the
+    /// model's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub effort: Option<Effort>,
     /// Sandbox for commands: "read-only" (default), "workspace-write" or "danger-full-access".
@@ -117,75 +77,79 @@ pub struct TurnOptions {
     pub wait_seconds: Option<f64>,
 }
 
+/// A validated turn, and how long its caller wants to wait for it.
+pub struct PreparedTurn {
+    pub request: TurnRequest,
+    pub wait: Duration,
+}
+
 /// Validate a prompt and its options; `asker` is how this caller can ask a human (None when
-/// it cannot). Returns the request and how long the caller wants to wait.
+/// it cannot).
 pub fn prepare(
     prompt: &str,
     options: &TurnOptions,
     ceilings: &Ceilings,
     asker: Option<Arc<dyn Asker>>,
-) -> Result<(TurnRequest, Duration), BridgeError> {
-    if prompt.trim().is_empty() {
-        return Err(BridgeError::invalid(
-            "prompt is empty: say what Codex should do",
-        ));
-    }
-    let prompt_chars = prompt.chars().count();
-    if prompt_chars > MAX_PROMPT_CHARS {
-        return Err(BridgeError::invalid(format!(
-            "prompt has {prompt_chars} characters; Codex accepts at most {MAX_PROMPT_CHARS}. Shorten it, or point Codex at files in cwd instead"
-        )));
-    }
+) -> Result<PreparedTurn, BridgeError> {
+    check_prompt(prompt)?;
     let cwd = ceilings.check_cwd(options.cwd.as_deref())?;
-    let sandbox = ceilings.check_sandbox(
-        options
-            .sandbox
-            .map(SandboxMode::from)
-            .unwrap_or(SandboxMode::ReadOnly),
-    )?;
+    let sandbox = ceilings.check_sandbox(options.sandbox.unwrap_or(Sandbox::ReadOnly))?;
     let wait = ceilings.check_wait(options.wait_seconds)?;
     let policy = options.approval_policy.unwrap_or_default();
     if policy == ApprovalPolicy::Allow && !ceilings.allow_approvals {
-        return Err(BridgeError::invalid(
-            "approval_policy \"allow\" is not permitted by this bridge's operator (accepted commands run outside the sandbox). Use \"deny\" or \"ask\", or ask the operator to start codex-bridge with --allow-approvals",
+        return Err(BridgeError::argument(
+            "approval_policy",
+            "\"allow\" is not permitted by this bridge's operator (accepted commands run outside the sandbox). Use \"deny\" or \"ask\", or ask the operator to start codex-bridge with --allow-approvals",
         ));
     }
     let allow_list = AllowList::parse(options.allow_commands.as_deref().unwrap_or_default())
-        .map_err(BridgeError::invalid)?;
+        .map_err(|problem| BridgeError::argument("allow_commands", problem))?;
     if !allow_list.is_empty() && !ceilings.allow_approvals {
-        return Err(BridgeError::invalid(
-            "allow_commands accepts commands outside the sandbox without asking, which this bridge's operator has not permitted (--allow-approvals). Use approval_policy \"ask\" instead",
+        return Err(BridgeError::argument(
+            "allow_commands",
+            "accepts commands outside the sandbox without asking, which this bridge's operator has not permitted (--allow-approvals). Use approval_policy \"ask\" instead",
         ));
     }
     let ask_timeout = match options.approval_timeout_seconds {
         None => ceilings.approval_timeout,
-        Some(seconds) if seconds.is_finite() && seconds > 0.0 && seconds <= MAX_APPROVAL_TIMEOUT_SECS => {
+        Some(seconds)
+            if seconds.is_finite() && seconds > 0.0 && seconds <= MAX_APPROVAL_TIMEOUT_SECS =>
+        {
             Duration::from_secs_f64(seconds)
         }
         Some(seconds) => {
-            return Err(BridgeError::invalid(format!(
-                "approval_timeout_seconds must be more than 0 and at most {MAX_APPROVAL_TIMEOUT_SECS}, got {seconds}"
-            )))
+            return Err(BridgeError::argument(
+                "approval_timeout_seconds",
+                format!(
+                    "must be more than 0 and at most {MAX_APPROVAL_TIMEOUT_SECS}, got {seconds}"
+                ),
+            ))
         }
     };
     if let Some(schema) = &options.output_schema {
         if !schema.is_object() {
-            return Err(BridgeError::invalid(
-                "output_schema must be a JSON Schema object, e.g. {\"type\":\"object\",\"properties\":{...}}",
+            return Err(BridgeError::argument(
+                "output_schema",
+                "must be a JSON Schema object, e.g. {\"type\":\"object\",\"properties\":{...}}",
             ));
         }
     }
     if let Some(model) = &options.model {
         if model.trim().is_empty() {
-            return Err(BridgeError::invalid(
-                "model is empty: omit it to use Codex's configured model",
+            return Err(BridgeError::argument(
+                "model",
+                "is empty: omit it to use Codex's configured model",
             ));
         }
     }
-    let codex_approval = if options.approve_every_command.unwrap_or(false) {
-        CodexApprovalPolicy::Untrusted
+    let effort = match &options.effort {
+        Some(effort) => Some(effort.check()?.to_string()),
+        None => None,
+    };
+    let approval_policy = if options.approve_every_command.unwrap_or(false) {
+        AskForApproval::Untrusted
     } else {
-        CodexApprovalPolicy::OnRequest
+        AskForApproval::OnRequest
     };
     let approver = CallApprover {
         policy,
@@ -197,17 +161,37 @@ pub fn prepare(
         },
         ask_timeout,
     };
-    Ok((
-        TurnRequest {
+    Ok(PreparedTurn {
+        request: TurnRequest {
             prompt: prompt.to_string(),
             cwd,
             model: options.model.clone(),
-            effort: options.effort.map(|effort| effort.as_str().to_string()),
-            sandbox,
-            codex_approval,
+            effort,
+            sandbox: sandbox.into(),
+            approval_policy,
             output_schema: options.output_schema.clone(),
             approver: Arc::new(approver),
         },
         wait,
-    ))
+    })
+}
+
+/// A prompt must say something, and fit in what Codex accepts.
+pub fn check_prompt(prompt: &str) -> Result<(), BridgeError> {
+    if prompt.trim().is_empty() {
+        return Err(BridgeError::argument(
+            "prompt",
+            "is empty: say what Codex should do",
+        ));
+    }
+    let prompt_chars = prompt.chars().count();
+    if prompt_chars > MAX_PROMPT_CHARS {
+        return Err(BridgeError::argument(
+            "prompt",
+            format!(
+                "has {prompt_chars} characters; Codex accepts at most {MAX_PROMPT_CHARS}. Shorten it, or point Codex at files in cwd instead"
+            ),
+        ));
+    }
+    Ok(())
 }

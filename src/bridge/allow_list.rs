@@ -15,7 +15,8 @@ pub struct AllowList {
 
 impl AllowList {
     /// Parse entries such as `"cargo test"`. An entry that is empty or uses shell syntax is
-    /// an error naming it, so a caller never believes a rule is active when it is not.
+    /// an error naming it ("entry ... must be ..."), so a caller never believes a rule is
+    /// active when it is not.
     pub fn parse(entries: &[String]) -> Result<AllowList, String> {
         let mut prefixes = Vec::with_capacity(entries.len());
         for entry in entries {
@@ -25,7 +26,7 @@ impl AllowList {
                 }
                 _ => {
                     return Err(format!(
-                        "allow_commands entry {entry:?} must be a plain command prefix such as \"cargo test\" (no shell operators, quotes-only or empty entries)"
+                        "entry {entry:?} must be a plain command prefix such as \"cargo test\" (no shell operators, quotes-only or empty entries)"
                     ))
                 }
             }

@@ -1,0 +1,203 @@
+//! Turn operations: start a thread with a turn (`ask`), the next turn on a thread
+//! (`continue`), wait for a turn, interrupt it.
+//!
+//! Each turn runs through the watch core ([`crate::bridge::watch`]) with the door's
+//! watcher; the result is the turn as it stands when the watching ends.
+
+use std::sync::Arc;
+
+use super::{check_id, Bridge};
+use crate::bridge::approval::Asker;
+use crate::bridge::error::BridgeError;
+use crate::bridge::options::{prepare, PreparedTurn, TurnOptions};
+use crate::bridge::results::{TurnResult, TurnSummary};
+use crate::bridge::watch::{self, Deadline, Ending, Watched, Watcher};
+pub use crate::codex::client::NewThread;
+
+/// How long a turn call watches its turn.
+#[derive(Debug, Clone, Copy)]
+pub enum Waiting {
+    /// The call's `wait_seconds` (or the operator's default), then answer `running`.
+    ForCall,
+    /// Until this deadline (or the end of the turn), then interrupt it.
+    Until(Deadline),
+}
+
+/// How a turn call ended.
+pub enum TurnOutcome {
+    /// The turn existed; its result as the watching ended.
+    Ran {
+        result: Box<TurnResult>,
+        ending: Ending,
+    },
+    /// The caller stopped (or the deadline passed) before the turn existed.
+    Abandoned(Ending),
+}
+
+/// `codex_ask` / `codex-bridge ask`: a new thread and its first turn.
+pub struct Ask {
+    pub prompt: String,
+    pub new: NewThread,
+    pub options: TurnOptions,
+}
+
+/// `codex_continue_thread` / `codex-bridge ask --thread-id`: the next turn on a thread.
+pub struct Continue {
+    pub thread_id: String,
+    pub prompt: String,
+    pub options: TurnOptions,
+}
+
+/// A turn call validated against the ceilings, ready to run.
+pub struct PreparedCall {
+    start: Start,
+    turn: PreparedTurn,
+}
+
+enum Start {
+    NewThread(NewThread),
+    Existing(String),
+}
+
+impl Bridge {
+    /// Validate an `ask` (nothing is sent to Codex yet).
+    pub fn prepare_ask(
+        &self,
+        ask: Ask,
+        asker: Option<Arc<dyn Asker>>,
+    ) -> Result<PreparedCall, BridgeError> {
+        Ok(PreparedCall {
+            turn: prepare(&ask.prompt, &ask.options, &self.ceilings, asker)?,
+            start: Start::NewThread(ask.new),
+        })
+    }
+
+    /// Validate a `continue` (nothing is sent to Codex yet).
+    pub fn prepare_continue(
+        &self,
+        next: Continue,
+        asker: Option<Arc<dyn Asker>>,
+    ) -> Result<PreparedCall, BridgeError> {
+        check_id("thread_id", &next.thread_id, self.door)?;
+        Ok(PreparedCall {
+            turn: prepare(&next.prompt, &next.options, &self.ceilings, asker)?,
+            start: Start::Existing(next.thread_id),
+        })
+    }
+
+    /// Start the turn and watch it.
+    pub async fn run_turn(
+        &self,
+        call: PreparedCall,
+        waiting: Waiting,
+        watcher: &mut dyn Watcher,
+    ) -> Result<TurnOutcome, BridgeError> {
+        let deadline = match waiting {
+            Waiting::ForCall => Deadline::returning_after(call.turn.wait),
+            Waiting::Until(deadline) => deadline,
+        };
+        let request = call.turn.request;
+        let watched = match call.start {
+            Start::NewThread(new) => {
+                let start = self.client.start_thread(new, request);
+                watch::run(&self.client, start, deadline, watcher).await
+            }
+            Start::Existing(thread_id) => {
+                let start = self.client.continue_thread(&thread_id, request);
+                watch::run(&self.client, start, deadline, watcher).await
+            }
+        };
+        match watched {
+            Watched::Ran { handle, ending } => Ok(TurnOutcome::Ran {
+                result: Box::new(TurnResult::of(&handle, self.door)),
+                ending,
+            }),
+            Watched::StartFailed(error) => Err(error.into()),
+            Watched::Abandoned(ending) => Ok(TurnOutcome::Abandoned(ending)),
+        }
+    }
+
+    /// `codex_ask`: validate, start, watch.
+    pub async fn ask(
+        &self,
+        ask: Ask,
+        asker: Option<Arc<dyn Asker>>,
+        waiting: Waiting,
+        watcher: &mut dyn Watcher,
+    ) -> Result<TurnOutcome, BridgeError> {
+        let call = self.prepare_ask(ask, asker)?;
+        self.run_turn(call, waiting, watcher).await
+    }
+
+    /// `codex_continue_thread`: validate, start, watch.
+    pub async fn continue_thread(
+        &self,
+        next: Continue,
+        asker: Option<Arc<dyn Asker>>,
+        waiting: Waiting,
+        watcher: &mut dyn Watcher,
+    ) -> Result<TurnOutcome, BridgeError> {
+        let call = self.prepare_continue(next, asker)?;
+        self.run_turn(call, waiting, watcher).await
+    }
+
+    /// `codex_wait`: watch a turn whose call already returned. A turn the bridge no longer
+    /// holds (another process ran it, or the bridge restarted) is read from the thread's
+    /// saved history.
+    pub async fn wait(
+        &self,
+        thread_id: &str,
+        turn_id: Option<&str>,
+        wait_seconds: Option<f64>,
+        watcher: &mut dyn Watcher,
+    ) -> Result<TurnResult, BridgeError> {
+        check_id("thread_id", thread_id, self.door)?;
+        let wait = self.ceilings.check_wait(wait_seconds)?;
+        match self.client.find_turn(thread_id, turn_id) {
+            Some(handle) => {
+                watch::watch(
+                    &self.client,
+                    &handle,
+                    Deadline::returning_after(wait),
+                    watcher,
+                )
+                .await;
+                Ok(TurnResult::of(&handle, self.door))
+            }
+            None => self.turn_from_history(thread_id, turn_id).await,
+        }
+    }
+
+    /// `codex_interrupt`: stop a running turn; its result says `interrupted`.
+    pub async fn interrupt(
+        &self,
+        thread_id: &str,
+        turn_id: Option<&str>,
+    ) -> Result<TurnResult, BridgeError> {
+        check_id("thread_id", thread_id, self.door)?;
+        match self.client.interrupt(thread_id, turn_id).await? {
+            Some(handle) => Ok(TurnResult::of(&handle, self.door)),
+            None => self.turn_from_history(thread_id, turn_id).await,
+        }
+    }
+
+    async fn turn_from_history(
+        &self,
+        thread_id: &str,
+        turn_id: Option<&str>,
+    ) -> Result<TurnResult, BridgeError> {
+        let thread = self.client.read_thread(thread_id).await?;
+        let turn = match turn_id {
+            Some(turn_id) => thread.turns.into_iter().find(|turn| turn.id == turn_id),
+            None => thread.turns.into_iter().last(),
+        };
+        let Some(turn) = turn else {
+            return Err(BridgeError::NotFound(format!(
+                "thread {thread_id} has no turn {}; see its turns with {}",
+                turn_id.unwrap_or("(any)"),
+                self.door.read_thread()
+            )));
+        };
+        Ok(TurnResult::from_history(thread_id, TurnSummary::from(turn)))
+    }
+}

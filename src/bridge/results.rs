@@ -1,0 +1,374 @@
+//! The public result vocabulary: what every door returns (MCP `structuredContent`, the
+//! command line's `--json`).
+//!
+//! Their doc comments are the MCP output schemas the calling model reads. Clients such as
+//! Claude Code show the model `structuredContent` instead of the text, so each result
+//! carries everything (ids, status, answer). Built from the app-server client's snapshots
+//! and protocol objects; what a result says to do next is in the door's words.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::words::Door;
+use crate::codex::protocol::{Thread, ThreadItem, TokenUsageBreakdown, Turn, TurnStatus};
+use crate::codex::turn::{
+    ApprovalState, CommandState, FileState, Phase, Problem, TurnHandle, TurnSnapshot,
+};
+
+/// Where a turn is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum TurnPhase {
+    /// Codex is still working; `codex_wait` picks it up.
+    Running,
+    Completed,
+    Failed,
+    Interrupted,
+}
+
+impl TurnPhase {
+    /// `running`, `completed`, `failed`, `interrupted`.
+    pub fn word(self) -> &'static str {
+        match self {
+            TurnPhase::Running => "running",
+            TurnPhase::Completed => "completed",
+            TurnPhase::Failed => "failed",
+            TurnPhase::Interrupted => "interrupted",
+        }
+    }
+}
+
+impl From<Phase> for TurnPhase {
+    fn from(phase: Phase) -> TurnPhase {
+        match phase {
+            Phase::Running => TurnPhase::Running,
+            Phase::Completed => TurnPhase::Completed,
+            Phase::Failed => TurnPhase::Failed,
+            Phase::Interrupted => TurnPhase::Interrupted,
+        }
+    }
+}
+
+impl From<Option<TurnStatus>> for TurnPhase {
+    fn from(status: Option<TurnStatus>) -> TurnPhase {
+        match status {
+            Some(TurnStatus::Completed) => TurnPhase::Completed,
+            Some(TurnStatus::Interrupted) => TurnPhase::Interrupted,
+            Some(TurnStatus::Failed) | Some(TurnStatus::Unknown) => TurnPhase::Failed,
+            Some(TurnStatus::InProgress) | None => TurnPhase::Running,
+        }
+    }
+}
+
+/// Token counts for the turn.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Usage {
+    pub input_tokens: i64,
+    pub cached_input_tokens: i64,
+    pub output_tokens: i64,
+    pub reasoning_output_tokens: i64,
+    pub total_tokens: i64,
+}
+
+impl From<TokenUsageBreakdown> for Usage {
+    fn from(usage: TokenUsageBreakdown) -> Usage {
+        Usage {
+            input_tokens: usage.input_tokens,
+            cached_input_tokens: usage.cached_input_tokens,
+            output_tokens: usage.output_tokens,
+            reasoning_output_tokens: usage.reasoning_output_tokens,
+            total_tokens: usage.total_tokens,
+        }
+    }
+}
+
+/// A command Codex ran (or tried to).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct CommandRun {
+    pub command: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cwd: Option<String>,
+    /// `completed`, `failed`, `declined` or `inProgress`.
+    pub status: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<i64>,
+    /// The end of the command's output (at most 4,000 characters).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub output: String,
+}
+
+impl From<CommandState> for CommandRun {
+    fn from(command: CommandState) -> CommandRun {
+        CommandRun {
+            command: command.command,
+            cwd: command.cwd,
+            status: command.status,
+            exit_code: command.exit_code,
+            output: command.output,
+        }
+    }
+}
+
+/// A file Codex changed (or proposed to change).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct FileChange {
+    pub path: String,
+    /// `add`, `delete` or `update`.
+    pub kind: String,
+    /// `completed`, `failed`, `declined` or `inProgress`.
+    pub status: String,
+    /// Unified diff (at most 8,000 characters).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub diff: String,
+}
+
+impl From<FileState> for FileChange {
+    fn from(file: FileState) -> FileChange {
+        FileChange {
+            path: file.path,
+            kind: file.kind,
+            status: file.status,
+            diff: file.diff,
+        }
+    }
+}
+
+/// One entry of a turn result's `approvals` list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ApprovalRecord {
+    /// `command`, `file_change`, `permissions`, `user_input`, `mcp_elicitation`, `tool_call`, or `other`.
+    pub kind: String,
+    /// What Codex wanted: the command line, the files, the permissions, the question.
+    pub subject: String,
+    /// Codex's stated reason, when it gave one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// `accept`, `accept_for_session`, `decline` or `cancel`.
+    pub decision: String,
+    /// `policy`, `allow_list`, `human`, `timeout`, `no_elicitation_support`, `call_ended` or
+    /// `bridge`.
+    pub decided_by: String,
+}
+
+impl From<ApprovalState> for ApprovalRecord {
+    fn from(approval: ApprovalState) -> ApprovalRecord {
+        ApprovalRecord {
+            kind: approval.summary.kind.to_string(),
+            subject: approval.summary.subject,
+            reason: approval.summary.reason,
+            decision: approval.decision.word().to_string(),
+            decided_by: approval.by.word().to_string(),
+        }
+    }
+}
+
+/// The result of a turn-running tool call (also `codex-bridge ask --json`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct TurnResult {
+    /// Thread to continue with codex_continue_thread.
+    pub thread_id: String,
+    pub turn_id: String,
+    /// `completed`, `failed`, `interrupted`, or `running` (still working: call codex_wait).
+    pub status: TurnPhase,
+    /// Codex's final answer (while running: the answer so far).
+    pub text: String,
+    /// The answer parsed as JSON, when an output_schema was given and the answer is JSON.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub structured: Option<Value>,
+    /// What went wrong, for failed or interrupted turns.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Tokens used by this turn.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<Usage>,
+    /// Wall time of the turn so far, in milliseconds.
+    pub duration_ms: u64,
+    /// Commands Codex ran.
+    pub commands: Vec<CommandRun>,
+    /// Files Codex changed.
+    pub file_changes: Vec<FileChange>,
+    /// Every approval Codex asked for, and how it was decided.
+    pub approvals: Vec<ApprovalRecord>,
+}
+
+impl TurnResult {
+    /// The result of a turn this bridge holds, as it is now.
+    pub fn of(handle: &TurnHandle, door: Door) -> TurnResult {
+        TurnResult::from_snapshot(handle.snapshot(), door)
+    }
+
+    pub fn from_snapshot(snapshot: TurnSnapshot, door: Door) -> TurnResult {
+        let status = TurnPhase::from(snapshot.phase);
+        let structured = if snapshot.wants_structured && status == TurnPhase::Completed {
+            serde_json::from_str(&snapshot.answer).ok()
+        } else {
+            None
+        };
+        let error = snapshot
+            .problem
+            .map(|problem| problem_text(problem, &snapshot.thread_id, door));
+        TurnResult {
+            thread_id: snapshot.thread_id,
+            turn_id: snapshot.turn_id,
+            status,
+            text: snapshot.answer,
+            structured,
+            error,
+            usage: snapshot.usage.map(Usage::from),
+            duration_ms: u64::try_from(snapshot.duration.as_millis()).unwrap_or(u64::MAX),
+            commands: snapshot
+                .commands
+                .into_iter()
+                .map(CommandRun::from)
+                .collect(),
+            file_changes: snapshot
+                .file_changes
+                .into_iter()
+                .map(FileChange::from)
+                .collect(),
+            approvals: snapshot
+                .approvals
+                .into_iter()
+                .map(ApprovalRecord::from)
+                .collect(),
+        }
+    }
+
+    /// A turn read back from the thread's saved history (the bridge no longer holds it):
+    /// only what the history keeps.
+    pub fn from_history(thread_id: &str, turn: TurnSummary) -> TurnResult {
+        TurnResult {
+            thread_id: thread_id.to_string(),
+            turn_id: turn.turn_id,
+            status: turn.status,
+            text: turn.answer,
+            structured: None,
+            error: turn.error,
+            usage: None,
+            duration_ms: 0,
+            commands: Vec::new(),
+            file_changes: Vec::new(),
+            approvals: Vec::new(),
+        }
+    }
+}
+
+/// What went wrong, in the door's words where the caller must act.
+fn problem_text(problem: Problem, thread_id: &str, door: Door) -> String {
+    match problem {
+        Problem::Message(message) => message,
+        Problem::ConnectionLost {
+            reason,
+            ephemeral: true,
+        } => format!(
+            "{reason}; the turn on ephemeral thread {thread_id} was lost with the app-server and the thread cannot be continued: start a new one with {}",
+            door.start_thread()
+        ),
+        Problem::ConnectionLost {
+            reason,
+            ephemeral: false,
+        } => format!(
+            "{reason}; the turn did not finish. Thread {thread_id} is saved: continue it with {}",
+            door.continue_thread(thread_id)
+        ),
+    }
+}
+
+/// One thread in a listing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ThreadSummary {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Usually the first message of the thread.
+    pub preview: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cwd: Option<String>,
+    /// Unix seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<i64>,
+    /// Unix seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<i64>,
+    /// `notLoaded` (saved, not in memory), `idle`, `active` (a turn is running) or `systemError`.
+    pub status: String,
+}
+
+impl From<Thread> for ThreadSummary {
+    fn from(thread: Thread) -> ThreadSummary {
+        let status = thread.status_word().to_string();
+        ThreadSummary {
+            id: thread.id,
+            name: thread.name,
+            preview: thread.preview,
+            cwd: thread.cwd,
+            created_at: thread.created_at,
+            updated_at: thread.updated_at,
+            status,
+        }
+    }
+}
+
+/// A page of threads.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ThreadList {
+    pub threads: Vec<ThreadSummary>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
+/// One turn of a thread's history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct TurnSummary {
+    pub turn_id: String,
+    /// `completed`, `failed`, `interrupted` or `running`.
+    pub status: TurnPhase,
+    /// What was asked.
+    pub prompt: String,
+    /// Codex's final answer.
+    pub answer: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl From<Turn> for TurnSummary {
+    fn from(turn: Turn) -> TurnSummary {
+        let mut prompt = Vec::new();
+        let mut answer = String::new();
+        for item in turn.items {
+            match item {
+                ThreadItem::UserMessage { content, .. } => {
+                    prompt.push(ThreadItem::user_text(&content));
+                }
+                ThreadItem::AgentMessage { text, .. } => answer = text,
+                ThreadItem::CommandExecution { .. }
+                | ThreadItem::FileChange { .. }
+                | ThreadItem::McpToolCall { .. }
+                | ThreadItem::Other => {}
+            }
+        }
+        TurnSummary {
+            turn_id: turn.id,
+            status: TurnPhase::from(turn.status),
+            prompt: prompt.join("\n"),
+            answer,
+            error: turn.error.map(|error| error.message),
+        }
+    }
+}
+
+/// A thread's history, oldest turn first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ThreadHistory {
+    pub thread_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cwd: Option<String>,
+    pub status: String,
+    /// Turns in the thread in all (the list may hold only the last `limit`).
+    pub total_turns: usize,
+    pub turns: Vec<TurnSummary>,
+}

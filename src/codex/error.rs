@@ -1,0 +1,171 @@
+//! What can go wrong between the bridge and the app-server, as typed errors.
+//!
+//! The app-server answers almost every refusal with JSON-RPC -32600 and a message;
+//! [`classify`] is the one place that reads those messages and turns them into variants a
+//! caller can branch on (thread not found, no active turn, invalid cursor...). The texts
+//! say what happened in Codex's terms; what to do next (which tool or command) is added by
+//! the door that shows the error (`crate::bridge::words`).
+
+use std::time::Duration;
+
+use super::jsonrpc::RpcError;
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum CodexError {
+    /// Codex could not be started or reached at all.
+    #[error("{0}")]
+    Start(String),
+    /// The app-server answered the connection with a final "no" (bad token, forbidden):
+    /// retrying cannot help.
+    #[error("{0}")]
+    Refused(String),
+    /// The session ended (server died, socket dropped).
+    #[error("{0}")]
+    ConnectionLost(String),
+    /// The server kept answering -32001.
+    #[error("the Codex app-server is overloaded (refused {attempts} times); retry later")]
+    Overloaded { attempts: u32 },
+    /// The server refused a request for a reason not classified below.
+    #[error("the Codex app-server refused the request: {}", .0.message)]
+    Rpc(RpcError),
+    #[error("timed out after {after:?} waiting for {what}")]
+    Timeout { what: String, after: Duration },
+    /// A frame did not have the shape the protocol promises.
+    #[error("protocol error: {0}")]
+    Protocol(String),
+    /// The thread is not one Codex knows (or, if ephemeral, it ended with its app-server).
+    #[error("{}", thread_not_found(thread_id, *ephemeral, detail))]
+    ThreadNotFound {
+        thread_id: String,
+        ephemeral: bool,
+        detail: String,
+    },
+    /// The thread already has a turn running: one this bridge started (`turn_id`), or one
+    /// another Codex client runs (`elsewhere`).
+    #[error("{}", turn_running(thread_id, turn_id.as_deref(), *elsewhere))]
+    TurnRunning {
+        thread_id: String,
+        turn_id: Option<String>,
+        elsewhere: bool,
+    },
+    /// There is no running turn to act on. `detail` is the app-server's message, or empty
+    /// when the bridge itself knows of no running turn.
+    #[error("{}", no_active_turn(thread_id, detail))]
+    NoActiveTurn { thread_id: String, detail: String },
+    /// `thread/list` refused the cursor.
+    #[error("the cursor is not valid ({detail})")]
+    InvalidCursor { detail: String },
+}
+
+fn thread_not_found(thread_id: &str, ephemeral: bool, detail: &str) -> String {
+    if ephemeral {
+        format!("thread {thread_id} was ephemeral and ended with the app-server it ran on; it cannot be continued")
+    } else {
+        format!("thread {thread_id} was not found by Codex ({detail})")
+    }
+}
+
+fn turn_running(thread_id: &str, turn_id: Option<&str>, elsewhere: bool) -> String {
+    if elsewhere {
+        return format!("thread {thread_id} has a turn running in another Codex client");
+    }
+    match turn_id {
+        Some(turn_id) => format!("thread {thread_id} already has a turn running (turn {turn_id})"),
+        None => format!("thread {thread_id} already has a turn running"),
+    }
+}
+
+fn no_active_turn(thread_id: &str, detail: &str) -> String {
+    if detail.is_empty() {
+        format!("this bridge has no running turn on thread {thread_id}")
+    } else {
+        format!("thread {thread_id} has no running turn to interrupt ({detail})")
+    }
+}
+
+/// What a refused request was about, so its message can be read in context.
+#[derive(Debug, Clone, Copy)]
+pub enum About<'a> {
+    /// A request naming this thread; `ephemeral` if the bridge started it as ephemeral.
+    Thread { thread_id: &'a str, ephemeral: bool },
+    /// `thread/list`.
+    Listing,
+}
+
+/// Turn a refusal of the app-server (-32600 with a message) into a typed error where the
+/// message is one the bridge knows; anything else is returned unchanged.
+pub fn classify(error: CodexError, about: About<'_>) -> CodexError {
+    let CodexError::Rpc(rpc) = &error else {
+        return error;
+    };
+    let message = rpc.message.as_str();
+    match about {
+        About::Thread {
+            thread_id,
+            ephemeral,
+        } => {
+            if message.contains("not found")
+                || message.contains("not loaded")
+                || message.contains("no rollout found")
+            {
+                return CodexError::ThreadNotFound {
+                    thread_id: thread_id.to_string(),
+                    ephemeral,
+                    detail: message.to_string(),
+                };
+            }
+            if message.contains("no active turn") {
+                return CodexError::NoActiveTurn {
+                    thread_id: thread_id.to_string(),
+                    detail: message.to_string(),
+                };
+            }
+            error
+        }
+        About::Listing if message.contains("cursor") => CodexError::InvalidCursor {
+            detail: message.to_string(),
+        },
+        About::Listing => error,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rpc(message: &str) -> CodexError {
+        CodexError::Rpc(RpcError {
+            code: -32600,
+            message: message.into(),
+            data: None,
+        })
+    }
+
+    #[test]
+    fn known_refusals_become_typed_errors() {
+        let thread = About::Thread {
+            thread_id: "t",
+            ephemeral: false,
+        };
+        assert!(matches!(
+            classify(rpc("thread not found: t"), thread),
+            CodexError::ThreadNotFound { .. }
+        ));
+        assert!(matches!(
+            classify(rpc("no rollout found for thread id t"), thread),
+            CodexError::ThreadNotFound { .. }
+        ));
+        assert!(matches!(
+            classify(rpc("no active turn to interrupt"), thread),
+            CodexError::NoActiveTurn { .. }
+        ));
+        assert!(matches!(
+            classify(rpc("invalid cursor"), About::Listing),
+            CodexError::InvalidCursor { .. }
+        ));
+        assert!(matches!(
+            classify(rpc("something else"), thread),
+            CodexError::Rpc(_)
+        ));
+    }
+}

@@ -1,0 +1,228 @@
+//! The turns this bridge started: running ones, and finished ones kept for later reads.
+//!
+//! Owns one-turn-at-a-time per thread (the app-server would silently merge a second
+//! `turn/start` into the running turn), finding a turn again by id or by thread, and
+//! forgetting finished turns: after [`KEEP_FINISHED_FOR`], or beyond [`KEEP_FINISHED_MAX`]
+//! (oldest first). Running turns are always kept.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use super::error::CodexError;
+use super::protocol::TokenUsageBreakdown;
+use super::turn::TurnHandle;
+use crate::lock::lock;
+
+/// Finished turns are kept at most this long...
+pub const KEEP_FINISHED_FOR: Duration = Duration::from_secs(60 * 60);
+/// ...and at most this many.
+pub const KEEP_FINISHED_MAX: usize = 500;
+/// How long a new turn waits for an interrupted one on its thread to end.
+const INTERRUPT_GRACE: Duration = Duration::from_secs(5);
+
+#[derive(Default)]
+struct Inner {
+    turns: HashMap<String, Arc<TurnHandle>>,
+    latest_by_thread: HashMap<String, Arc<TurnHandle>>,
+    /// Threads with a turn being started right now (before its handle exists).
+    starting: HashSet<String>,
+    ephemeral: HashSet<String>,
+}
+
+#[derive(Default, Clone)]
+pub struct Registry {
+    inner: Arc<Mutex<Inner>>,
+}
+
+/// Holds a thread's "a turn is being started" mark; released on drop, so a failed start
+/// (or a cancelled call) never leaves the thread looking busy.
+pub struct Reservation {
+    registry: Registry,
+    thread_id: String,
+}
+
+impl Drop for Reservation {
+    fn drop(&mut self) {
+        lock(&self.registry.inner).starting.remove(&self.thread_id);
+    }
+}
+
+impl Registry {
+    /// Mark the thread as getting a turn, or refuse it as busy. A turn already being
+    /// interrupted (a cancelled call) is waited for briefly: it ends within milliseconds,
+    /// and the caller who cancelled it usually sends the next turn right away.
+    pub async fn reserve(&self, thread_id: &str) -> Result<Reservation, CodexError> {
+        let running = lock(&self.inner)
+            .latest_by_thread
+            .get(thread_id)
+            .filter(|handle| !handle.is_finished())
+            .cloned();
+        if let Some(handle) = running {
+            if !(handle.is_interrupting() && handle.wait(INTERRUPT_GRACE).await) {
+                return Err(busy(thread_id, Some(&handle.turn_id)));
+            }
+        }
+        let mut inner = lock(&self.inner);
+        if !inner.starting.insert(thread_id.to_string()) {
+            return Err(busy(thread_id, None));
+        }
+        Ok(Reservation {
+            registry: self.clone(),
+            thread_id: thread_id.to_string(),
+        })
+    }
+
+    pub fn register(&self, handle: Arc<TurnHandle>) {
+        let mut inner = lock(&self.inner);
+        prune(&mut inner, Instant::now());
+        inner.turns.insert(handle.turn_id.clone(), handle.clone());
+        inner
+            .latest_by_thread
+            .insert(handle.thread_id.clone(), handle);
+    }
+
+    /// A turn this bridge ran: by turn id, else the thread's latest.
+    pub fn find(&self, thread_id: &str, turn_id: Option<&str>) -> Option<Arc<TurnHandle>> {
+        let inner = lock(&self.inner);
+        match turn_id {
+            Some(turn_id) => inner
+                .turns
+                .get(turn_id)
+                .filter(|handle| handle.thread_id == thread_id)
+                .cloned(),
+            None => inner.latest_by_thread.get(thread_id).cloned(),
+        }
+    }
+
+    /// Every turn still running.
+    pub fn running(&self) -> Vec<Arc<TurnHandle>> {
+        lock(&self.inner)
+            .turns
+            .values()
+            .filter(|handle| !handle.is_finished())
+            .cloned()
+            .collect()
+    }
+
+    /// The thread's token totals after its latest turn here: the next turn's baseline.
+    pub fn usage_baseline(&self, thread_id: &str) -> Option<TokenUsageBreakdown> {
+        lock(&self.inner)
+            .latest_by_thread
+            .get(thread_id)
+            .and_then(|previous| previous.usage_total())
+    }
+
+    pub fn mark_ephemeral(&self, thread_id: &str) {
+        lock(&self.inner).ephemeral.insert(thread_id.to_string());
+    }
+
+    /// Whether the bridge started this thread as ephemeral (it dies with its app-server).
+    pub fn is_ephemeral(&self, thread_id: &str) -> bool {
+        lock(&self.inner).ephemeral.contains(thread_id)
+    }
+}
+
+fn busy(thread_id: &str, turn_id: Option<&str>) -> CodexError {
+    CodexError::TurnRunning {
+        thread_id: thread_id.to_string(),
+        turn_id: turn_id.map(str::to_string),
+        elsewhere: false,
+    }
+}
+
+/// Drop finished turns older than [`KEEP_FINISHED_FOR`], then the oldest finished ones
+/// beyond [`KEEP_FINISHED_MAX`]. Running turns are always kept.
+fn prune(inner: &mut Inner, now: Instant) {
+    inner.turns.retain(|_, handle| {
+        handle
+            .finished_at()
+            .is_none_or(|finished| now.duration_since(finished) < KEEP_FINISHED_FOR)
+    });
+    if inner.turns.len() >= KEEP_FINISHED_MAX {
+        let mut finished: Vec<_> = inner
+            .turns
+            .values()
+            .filter_map(|handle| handle.finished_at().map(|at| (at, handle.turn_id.clone())))
+            .collect();
+        finished.sort();
+        let excess = inner.turns.len() + 1 - KEEP_FINISHED_MAX;
+        for (_, turn_id) in finished.into_iter().take(excess) {
+            inner.turns.remove(&turn_id);
+        }
+    }
+    let Inner {
+        turns,
+        latest_by_thread,
+        ..
+    } = inner;
+    latest_by_thread.retain(|_, handle| turns.contains_key(&handle.turn_id));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finished(thread: &str, turn: &str) -> Arc<TurnHandle> {
+        let handle = TurnHandle::new(thread.into(), turn.into(), false, None);
+        handle.fail("done".into());
+        handle
+    }
+
+    #[test]
+    fn finished_turns_are_bounded_in_number() {
+        let registry = Registry::default();
+        for n in 0..(KEEP_FINISHED_MAX + 50) {
+            registry.register(finished(&format!("t{n}"), &format!("u{n}")));
+        }
+        let inner = lock(&registry.inner);
+        assert!(inner.turns.len() <= KEEP_FINISHED_MAX);
+        assert!(inner.latest_by_thread.len() <= KEEP_FINISHED_MAX);
+        // The newest survive.
+        assert!(inner
+            .turns
+            .contains_key(&format!("u{}", KEEP_FINISHED_MAX + 49)));
+    }
+
+    #[test]
+    fn finished_turns_expire_after_an_hour() {
+        let registry = Registry::default();
+        registry.register(finished("t1", "old"));
+        registry.register(TurnHandle::new("t2".into(), "running".into(), false, None));
+        let mut inner = lock(&registry.inner);
+        prune(&mut inner, Instant::now() + KEEP_FINISHED_FOR / 2);
+        assert_eq!(inner.turns.len(), 2, "kept while fresh");
+        prune(&mut inner, Instant::now() + KEEP_FINISHED_FOR * 2);
+        assert!(!inner.turns.contains_key("old"), "expired");
+        assert!(
+            inner.turns.contains_key("running"),
+            "running turns never expire"
+        );
+        assert!(!inner.latest_by_thread.contains_key("t1"));
+    }
+
+    #[test]
+    fn running_turns_are_never_pruned() {
+        let registry = Registry::default();
+        registry.register(TurnHandle::new("t".into(), "running".into(), false, None));
+        for n in 0..(KEEP_FINISHED_MAX + 5) {
+            registry.register(finished(&format!("t{n}"), &format!("u{n}")));
+        }
+        assert!(lock(&registry.inner).turns.contains_key("running"));
+    }
+
+    #[tokio::test]
+    async fn a_thread_takes_one_turn_at_a_time() {
+        let registry = Registry::default();
+        let first = registry.reserve("t").await.expect("free");
+        assert!(matches!(
+            registry.reserve("t").await,
+            Err(CodexError::TurnRunning { .. })
+        ));
+        drop(first);
+        registry
+            .reserve("t")
+            .await
+            .expect("free again once released");
+    }
+}

@@ -1,0 +1,52 @@
+//! The MCP tools: thin adapters from tool parameters to the bridge's operations, one file
+//! per operation family, combined into one router.
+//!
+//! An adapter decodes its parameters, calls one operation ([`crate::bridge::ops`]) and
+//! renders the result ([`super::render`]); nothing else.
+
+mod threads;
+mod turns;
+
+use rmcp::handler::server::router::tool::ToolRouter;
+
+use super::server::McpServer;
+
+/// Every tool, in one router.
+pub fn router() -> ToolRouter<McpServer> {
+    McpServer::turn_tools() + McpServer::thread_tools()
+}
+
+/// The names of every tool (what `doctor` expects a client to see).
+pub fn names() -> Vec<String> {
+    router()
+        .list_all()
+        .into_iter()
+        .map(|tool| tool.name.to_string())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_instructions_name_only_and_every_tool() {
+        let names = names();
+        assert!(names.len() >= 6, "{names:?}");
+        for name in &names {
+            assert!(
+                super::super::server::INSTRUCTIONS.contains(name.as_str()),
+                "the server instructions do not mention {name}"
+            );
+        }
+        for word in super::super::server::INSTRUCTIONS
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .filter(|word| word.starts_with("codex_"))
+        {
+            assert!(
+                names.iter().any(|name| name == word),
+                "the server instructions name {word}, which is not a tool"
+            );
+        }
+    }
+}

@@ -1,0 +1,122 @@
+//! Turn tools: `codex_ask`, `codex_continue_thread`, `codex_wait`, `codex_interrupt`.
+
+use rmcp::handler::server::tool::schema_for_output;
+use rmcp::handler::server::wrapper::Parameters;
+use rmcp::model::CallToolResult;
+use rmcp::service::RequestContext;
+use rmcp::{tool, tool_router, RoleServer};
+
+use crate::bridge::ops::turns::{Ask, Continue, NewThread, Waiting};
+use crate::bridge::results::TurnResult;
+use crate::mcp::call::Call;
+use crate::mcp::params::{AskParams, ContinueParams, InterruptParams, WaitParams};
+use crate::mcp::render;
+use crate::mcp::server::McpServer;
+
+#[tool_router(router = turn_tools, vis = "pub(crate)")]
+impl McpServer {
+    /// Ask OpenAI Codex to do something in a NEW thread: answer a question, review or write
+    /// code, run commands (sandboxed). Returns Codex's answer with thread_id and turn_id; the
+    /// thread keeps its history for codex_continue_thread. If Codex is still working when
+    /// wait_seconds pass, status is "running": call codex_wait with the ids.
+    #[tool(
+        name = "codex_ask",
+        annotations(title = "Ask Codex (new thread)", read_only_hint = false, destructive_hint = true, open_world_hint = true),
+        output_schema = schema_for_output::<TurnResult>()
+    )]
+    async fn codex_ask(
+        &self,
+        Parameters(params): Parameters<AskParams>,
+        context: RequestContext<RoleServer>,
+    ) -> CallToolResult {
+        let mut call = Call::new(&context);
+        let ask = Ask {
+            prompt: params.prompt,
+            new: NewThread {
+                name: params.name,
+                ephemeral: params.ephemeral.unwrap_or(false),
+                base_instructions: params.base_instructions,
+                developer_instructions: params.developer_instructions,
+            },
+            options: params.turn,
+        };
+        let asker = call.asker();
+        let outcome = self
+            .bridge
+            .ask(ask, asker, Waiting::ForCall, &mut call.watcher)
+            .await;
+        call.answer_turn(outcome).await
+    }
+
+    /// Send a follow-up to an existing Codex thread (from codex_ask, codex_list_threads, or
+    /// any Codex front-end); Codex sees the whole thread history. Refused while the thread
+    /// already has a turn running (use codex_wait or codex_interrupt first).
+    #[tool(
+        name = "codex_continue_thread",
+        annotations(title = "Continue a Codex thread", read_only_hint = false, destructive_hint = true, open_world_hint = true),
+        output_schema = schema_for_output::<TurnResult>()
+    )]
+    async fn codex_continue_thread(
+        &self,
+        Parameters(params): Parameters<ContinueParams>,
+        context: RequestContext<RoleServer>,
+    ) -> CallToolResult {
+        let mut call = Call::new(&context);
+        let next = Continue {
+            thread_id: params.thread_id,
+            prompt: params.prompt,
+            options: params.turn,
+        };
+        let asker = call.asker();
+        let outcome = self
+            .bridge
+            .continue_thread(next, asker, Waiting::ForCall, &mut call.watcher)
+            .await;
+        call.answer_turn(outcome).await
+    }
+
+    /// Wait for a Codex turn that was still "running" when its call returned. Returns the
+    /// same result shape as codex_ask (status "running" again if it is still not done).
+    #[tool(
+        name = "codex_wait",
+        annotations(title = "Wait for a Codex turn", read_only_hint = true, open_world_hint = false),
+        output_schema = schema_for_output::<TurnResult>()
+    )]
+    async fn codex_wait(
+        &self,
+        Parameters(params): Parameters<WaitParams>,
+        context: RequestContext<RoleServer>,
+    ) -> CallToolResult {
+        let mut call = Call::new(&context);
+        let result = self
+            .bridge
+            .wait(
+                &params.thread_id,
+                params.turn_id.as_deref(),
+                params.wait_seconds,
+                &mut call.watcher,
+            )
+            .await;
+        call.answer(result).await
+    }
+
+    /// Stop a running Codex turn. The thread stays usable for the next turn.
+    #[tool(
+        name = "codex_interrupt",
+        annotations(title = "Interrupt a Codex turn", read_only_hint = false, destructive_hint = false, idempotent_hint = true, open_world_hint = false),
+        output_schema = schema_for_output::<TurnResult>()
+    )]
+    async fn codex_interrupt(
+        &self,
+        Parameters(params): Parameters<InterruptParams>,
+    ) -> CallToolResult {
+        match self
+            .bridge
+            .interrupt(&params.thread_id, params.turn_id.as_deref())
+            .await
+        {
+            Ok(result) => render::turn(&result),
+            Err(error) => render::error(&error),
+        }
+    }
+}

@@ -1,0 +1,3 @@
+//! How MCP reaches the server: one file per transport.
+
+pub mod stdio;

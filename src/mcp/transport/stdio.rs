@@ -1,0 +1,41 @@
+//! MCP over stdio: what an MCP client config launches.
+//!
+//! Answers `initialize` and `tools/list` at once (the app-server warms up in the
+//! background), and on every way out (stdin closed, SIGTERM, SIGINT) interrupts running
+//! turns and ends the app-server it owns before returning.
+
+use rmcp::ServiceExt;
+
+use crate::mcp::server::McpServer;
+use crate::shutdown::Signals;
+
+/// Serve MCP over stdio until the client goes away or a signal arrives, then shut down.
+pub async fn serve(server: McpServer, mut signals: Signals) -> Result<(), String> {
+    let client = server.bridge.client.clone();
+    // Warm the app-server up while the client initializes; failures resurface, with their
+    // message, on the first tool call.
+    let warm = client.clone();
+    tokio::spawn(async move {
+        if let Err(error) = warm.ensure_connected().await {
+            tracing::warn!(%error, "Codex app-server is not available yet");
+        }
+    });
+    let service = server
+        .serve(rmcp::transport::stdio())
+        .await
+        .map_err(|e| format!("MCP initialization failed: {e}"))?;
+    let cancel = service.cancellation_token();
+    let reason = tokio::select! {
+        result = service.waiting() => match result {
+            Ok(reason) => format!("MCP session ended ({reason:?})"),
+            Err(e) => format!("MCP session failed: {e}"),
+        },
+        caught = signals.next() => {
+            cancel.cancel();
+            format!("received {}", caught.name())
+        }
+    };
+    tracing::info!(%reason, "shutting down");
+    client.shutdown().await;
+    Ok(())
+}
