@@ -50,7 +50,7 @@ mod tests {
     fn unknown_efforts_are_refused_with_the_choices() {
         let error = Effort::new("turbo").check().expect_err("unknown");
         let text = error.to_string();
-        assert!(text.starts_with("effort "), "{text}");
+        assert!(text.starts_with("`effort` "), "{text}");
         assert!(text.contains("xhigh"), "{text}");
         assert!(Effort::new("high").check().is_ok());
     }

@@ -69,6 +69,7 @@ pub struct TurnOptions {
     /// JSON Schema (an object) the final answer must follow; the parsed answer is returned in
     /// `structured`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<serde_json::Map<String, Value>>")]
     pub output_schema: Option<Value>,
     /// Seconds this call waits for the turn (default set by the operator, below common client
     /// time-outs). If Codex is still working then, the result has status "running" and the

@@ -64,10 +64,15 @@ impl From<Option<TurnStatus>> for TurnPhase {
 /// Token counts for the turn.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Usage {
+    /// Tokens of input (prompt, history, tool output) the model read.
     pub input_tokens: i64,
+    /// Of those, tokens served from the model's cache.
     pub cached_input_tokens: i64,
+    /// Tokens the model wrote.
     pub output_tokens: i64,
+    /// Of those, tokens of hidden reasoning.
     pub reasoning_output_tokens: i64,
+    /// Input plus output.
     pub total_tokens: i64,
 }
 
@@ -86,11 +91,14 @@ impl From<TokenUsageBreakdown> for Usage {
 /// A command Codex ran (or tried to).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct CommandRun {
+    /// The command line.
     pub command: String,
+    /// Where it ran.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cwd: Option<String>,
     /// `completed`, `failed`, `declined` or `inProgress`.
     pub status: String,
+    /// The command's exit code, once it finished.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exit_code: Option<i64>,
     /// The end of the command's output (at most 4,000 characters).
@@ -113,6 +121,7 @@ impl From<CommandState> for CommandRun {
 /// A file Codex changed (or proposed to change).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct FileChange {
+    /// The file's path.
     pub path: String,
     /// `add`, `delete` or `update`.
     pub kind: String,
@@ -168,6 +177,7 @@ impl From<ApprovalState> for ApprovalRecord {
 pub struct TurnResult {
     /// Thread to continue with codex_continue_thread.
     pub thread_id: String,
+    /// This turn (for codex_wait and codex_interrupt).
     pub turn_id: String,
     /// `completed`, `failed`, `interrupted`, or `running` (still working: call codex_wait).
     pub status: TurnPhase,
@@ -175,6 +185,7 @@ pub struct TurnResult {
     pub text: String,
     /// The answer parsed as JSON, when an output_schema was given and the answer is JSON.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<serde_json::Map<String, Value>>")]
     pub structured: Option<Value>,
     /// What went wrong, for failed or interrupted turns.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -278,11 +289,14 @@ fn problem_text(problem: Problem, thread_id: &str, door: Door) -> String {
 /// One thread in a listing.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ThreadSummary {
+    /// The thread id (for codex_continue_thread, codex_read_thread, codex_wait).
     pub id: String,
+    /// The thread's name, if it was given one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Usually the first message of the thread.
     pub preview: String,
+    /// The working directory the thread was started in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cwd: Option<String>,
     /// Unix seconds.
@@ -313,6 +327,7 @@ impl From<Thread> for ThreadSummary {
 /// A page of threads.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ThreadList {
+    /// Threads, newest activity first.
     pub threads: Vec<ThreadSummary>,
     /// Pass as `cursor` for the next page; absent on the last page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -322,6 +337,7 @@ pub struct ThreadList {
 /// One turn of a thread's history.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct TurnSummary {
+    /// The turn's id.
     pub turn_id: String,
     /// `completed`, `failed`, `interrupted` or `running`.
     pub status: TurnPhase,
@@ -329,6 +345,7 @@ pub struct TurnSummary {
     pub prompt: String,
     /// Codex's final answer.
     pub answer: String,
+    /// What went wrong, for failed or interrupted turns.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
@@ -362,13 +379,18 @@ impl From<Turn> for TurnSummary {
 /// A thread's history, oldest turn first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ThreadHistory {
+    /// The thread's id.
     pub thread_id: String,
+    /// The thread's name, if it was given one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// The thread's working directory.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cwd: Option<String>,
+    /// `notLoaded` (saved, not in memory), `idle`, `active` (a turn is running) or `systemError`.
     pub status: String,
     /// Turns in the thread in all (the list may hold only the last `limit`).
     pub total_turns: usize,
+    /// The turns, oldest first.
     pub turns: Vec<TurnSummary>,
 }

@@ -15,10 +15,11 @@ pub enum Door {
 }
 
 impl Door {
-    /// How this door names a tool argument: `cwd` for MCP, `--cwd` on the command line.
+    /// How this door names a tool argument: `` `cwd` `` for MCP (marked, like the argument
+    /// checks do), `--cwd` on the command line.
     pub fn argument(self, name: &str) -> String {
         match self {
-            Door::Mcp => name.to_string(),
+            Door::Mcp => format!("`{name}`"),
             Door::Cli => match name {
                 "prompt" => "the prompt".to_string(),
                 "thread_id" => "--thread-id".to_string(),
@@ -67,6 +68,16 @@ impl Door {
         }
     }
 
+    /// Where turn ids come from.
+    pub fn turn_id_sources(self) -> &'static str {
+        match self {
+            Door::Mcp => {
+                "the turn_id of a codex_ask, codex_continue_thread or codex_read_thread result"
+            }
+            Door::Cli => "the turn_id of `codex-bridge ask --json`",
+        }
+    }
+
     /// What to do about a thread whose turn is still running (after "already has a turn
     /// running").
     pub fn when_busy(self, thread_id: &str, turn_id: Option<&str>) -> String {
@@ -110,6 +121,6 @@ mod tests {
             assert!(!words.contains("codex_"), "{words}");
         }
         assert_eq!(Door::Cli.argument("wait_seconds"), "--wait-seconds");
-        assert_eq!(Door::Mcp.argument("wait_seconds"), "wait_seconds");
+        assert_eq!(Door::Mcp.argument("wait_seconds"), "`wait_seconds`");
     }
 }

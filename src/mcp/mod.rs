@@ -7,11 +7,13 @@
 // In this layer nothing prints to stdout: it belongs to the MCP stdio transport.
 #![deny(clippy::print_stdout)]
 
+mod args;
 mod call;
 mod elicit;
 mod params;
 mod progress;
 mod render;
+mod schema;
 pub mod server;
 mod tools;
 pub mod transport;

@@ -64,6 +64,7 @@ pub struct ListParams {
 /// Wait for a turn that was still running when its call returned.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 pub struct WaitParams {
+    /// The thread whose turn to wait for (from the result that said "running").
     pub thread_id: String,
     /// The turn to wait for (default: the thread's latest turn).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -77,6 +78,7 @@ pub struct WaitParams {
 /// Stop a running turn.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 pub struct InterruptParams {
+    /// The thread whose running turn to stop.
     pub thread_id: String,
     /// The turn to stop (default: the thread's running turn).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -86,6 +88,7 @@ pub struct InterruptParams {
 /// Read a thread's history.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 pub struct ReadParams {
+    /// The thread to read (from codex_ask, codex_list_threads or any Codex front-end).
     pub thread_id: String,
     /// Only the last N turns, 1 to 100 (default: all, up to 100).
     #[serde(default, skip_serializing_if = "Option::is_none")]

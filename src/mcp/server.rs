@@ -2,10 +2,18 @@
 //! dispatches to. The tools themselves are in [`super::tools`]; transports in
 //! [`super::transport`].
 
-use rmcp::handler::server::router::tool::ToolRouter;
-use rmcp::model::{Implementation, ServerCapabilities, ServerConfig};
-use rmcp::{tool_handler, ServerHandler};
+use std::sync::Arc;
 
+use rmcp::handler::server::router::tool::ToolRouter;
+use rmcp::handler::server::tool::ToolCallContext;
+use rmcp::model::{
+    CallToolRequestParams, CallToolResponse, Implementation, ServerCapabilities, ServerConfig,
+};
+use rmcp::service::RequestContext;
+use rmcp::{tool_handler, ErrorData, RoleServer, ServerHandler};
+
+use super::args::ArgumentChecks;
+use super::render;
 use crate::bridge::ops::Bridge;
 
 /// What the server tells a client about itself at `initialize`. Every tool it names must
@@ -23,13 +31,16 @@ requests to go beyond it are declined unless approval_policy says otherwise.";
 pub struct McpServer {
     pub(crate) bridge: Bridge,
     tool_router: ToolRouter<McpServer>,
+    arguments: Arc<ArgumentChecks>,
 }
 
 impl McpServer {
     pub fn new(bridge: Bridge, tool_router: ToolRouter<McpServer>) -> McpServer {
+        let arguments = Arc::new(ArgumentChecks::new(&tool_router.list_all()));
         McpServer {
             bridge,
             tool_router,
+            arguments,
         }
     }
 }
@@ -43,5 +54,24 @@ impl ServerHandler for McpServer {
                 env!("CARGO_PKG_VERSION"),
             ))
             .with_instructions(INSTRUCTIONS)
+    }
+
+    /// Every call's arguments are checked against the tool's schema first (see `args`):
+    /// a tool only ever sees arguments of the right names and types.
+    async fn call_tool(
+        &self,
+        mut request: CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, ErrorData> {
+        match self
+            .arguments
+            .check(&request.name, request.arguments.take())
+        {
+            Ok(arguments) => request.arguments = Some(arguments),
+            Err(message) => return Ok(render::error_text(&message).into()),
+        }
+        self.tool_router
+            .call(ToolCallContext::new(self, request, context))
+            .await
     }
 }

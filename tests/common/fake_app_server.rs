@@ -97,8 +97,16 @@ impl State {
         self.changed.notify_waiters();
     }
 
+    /// A UUID-shaped id like Codex's, whose first group says what it names (thread 1,
+    /// turn 2, anything else 3), so a test can still read it.
     fn fresh_id(&self, prefix: &str) -> String {
-        format!("{prefix}-{}", self.next_id.fetch_add(1, Ordering::Relaxed))
+        let kind = match prefix {
+            "thread" => 1,
+            "turn" => 2,
+            _ => 3,
+        };
+        let n = self.next_id.fetch_add(1, Ordering::Relaxed);
+        format!("{kind:08x}-0000-7000-8000-{n:012x}")
     }
 }
 

@@ -523,8 +523,8 @@ async fn malformed_frames_are_logged_and_survived() {
     assert_eq!(result["text"], "survived");
     let thread_id = str_of(&result, "thread_id");
     assert!(
-        thread_id.starts_with("thread-"),
-        "not the bogus ids: {result}"
+        thread_id.starts_with("00000001-"),
+        "a thread id the fake made, not the bogus ones: {result}"
     );
     let next = setup.ask("still there?").await;
     assert_eq!(next["text"], "answer: still there?");

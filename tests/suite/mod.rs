@@ -2,6 +2,7 @@
 
 mod approvals;
 mod architecture;
+mod arguments;
 mod bench_smoke;
 mod cli;
 mod conformance;

@@ -306,8 +306,8 @@ async fn bad_input_gets_clear_tool_errors_and_the_server_keeps_serving() {
     let ws = setup.workspace();
     let unknown_thread = "019a0000-0000-7000-8000-000000000000";
     let cases: Vec<(&str, Value, &str)> = vec![
-        ("codex_ask", json!({"prompt": ""}), "prompt is empty"),
-        ("codex_ask", json!({"prompt": "   \n"}), "prompt is empty"),
+        ("codex_ask", json!({"prompt": ""}), "`prompt` is empty"),
+        ("codex_ask", json!({"prompt": "   \n"}), "`prompt` is empty"),
         (
             "codex_ask",
             json!({"prompt": "hi", "cwd": "relative/dir"}),
@@ -326,7 +326,7 @@ async fn bad_input_gets_clear_tool_errors_and_the_server_keeps_serving() {
         (
             "codex_ask",
             json!({"prompt": "hi", "sandbox": "yolo"}),
-            "unknown variant",
+            "`sandbox` got \"yolo\"",
         ),
         (
             "codex_ask",
@@ -336,7 +336,7 @@ async fn bad_input_gets_clear_tool_errors_and_the_server_keeps_serving() {
         (
             "codex_ask",
             json!({"prompt": "hi", "approval_policy": "sometimes"}),
-            "unknown variant",
+            "`approval_policy` got",
         ),
         (
             "codex_ask",
@@ -363,7 +363,7 @@ async fn bad_input_gets_clear_tool_errors_and_the_server_keeps_serving() {
             json!({"prompt": "hi", "output_schema": "not a schema"}),
             "output_schema",
         ),
-        ("codex_ask", json!({"prompt": 5}), "invalid type"),
+        ("codex_ask", json!({"prompt": 5}), "`prompt` got 5"),
         ("codex_ask", json!({}), "prompt"),
         (
             "codex_continue_thread",
@@ -378,7 +378,7 @@ async fn bad_input_gets_clear_tool_errors_and_the_server_keeps_serving() {
         (
             "codex_continue_thread",
             json!({"thread_id": unknown_thread, "prompt": ""}),
-            "prompt is empty",
+            "`prompt` is empty",
         ),
         ("codex_list_threads", json!({"limit": 0}), "limit"),
         ("codex_list_threads", json!({"limit": -3}), "limit"),
@@ -416,28 +416,28 @@ async fn bad_input_gets_clear_tool_errors_and_the_server_keeps_serving() {
         (
             "codex_ask",
             json!({"prompt": "hi", "wait_seconds": "soon"}),
-            "invalid type",
+            "`wait_seconds` got",
         ),
         (
             "codex_ask",
             json!({"prompt": "hi", "model": "  "}),
-            "model is empty",
+            "`model` is empty",
         ),
         (
             "codex_ask",
             json!({"prompt": "hi", "output_schema": [1, 2]}),
             "output_schema",
         ),
-        ("codex_ask", json!({"prompt": null}), "invalid type"),
+        ("codex_ask", json!({"prompt": null}), "`prompt` is required"),
         (
             "codex_ask",
             json!({"prompt": "hi", "ephemeral": "yes"}),
-            "invalid type",
+            "`ephemeral` got",
         ),
         (
             "codex_continue_thread",
             json!({"thread_id": 123, "prompt": "hi"}),
-            "invalid type",
+            "`thread_id` got 123",
         ),
         (
             "codex_continue_thread",
@@ -449,11 +449,7 @@ async fn bad_input_gets_clear_tool_errors_and_the_server_keeps_serving() {
             json!({"thread_id": "\u{1F600}\u{200B}", "prompt": "hi"}),
             "not a Codex thread id",
         ),
-        (
-            "codex_list_threads",
-            json!({"limit": "ten"}),
-            "invalid type",
-        ),
+        ("codex_list_threads", json!({"limit": "ten"}), "`limit` got"),
         (
             "codex_read_thread",
             json!({"thread_id": unknown_thread, "limit": -1}),

@@ -34,27 +34,33 @@ impl Bridge {
     }
 }
 
-/// Longest thread or turn id accepted (Codex's are 36-character UUIDs).
-const MAX_ID_LEN: usize = 128;
+/// Which kind of Codex id an argument holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdKind {
+    Thread,
+    Turn,
+}
 
-/// Refuse ids that cannot be Codex ids before asking the server.
-pub fn check_id(argument: &str, id: &str, door: Door) -> Result<(), BridgeError> {
-    let well_formed = !id.is_empty()
-        && id.len() <= MAX_ID_LEN
-        && id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    if well_formed {
-        Ok(())
-    } else {
-        Err(BridgeError::argument(
-            argument,
-            format!(
-                "{:?} is not a Codex thread id (expected a UUID such as 019a5f0e-...); use an id from {}",
-                crate::text::shorten(id, 80),
-                door.thread_id_sources()
-            ),
-        ))
+/// Check that an id can be Codex's before asking the server, and give it in the form Codex
+/// uses (lowercase, hyphenated). Codex's thread and turn ids are UUIDs; the app-server
+/// parses them with the `uuid` crate, so the forms it takes (hyphenated, simple, `urn:uuid:`,
+/// braced) are accepted here too.
+pub fn check_id(argument: &str, kind: IdKind, id: &str, door: Door) -> Result<String, BridgeError> {
+    match uuid::Uuid::try_parse(id) {
+        Ok(uuid) => Ok(uuid.hyphenated().to_string()),
+        Err(_) => {
+            let (what, source) = match kind {
+                IdKind::Thread => ("thread", door.thread_id_sources().to_string()),
+                IdKind::Turn => ("turn", door.turn_id_sources().to_string()),
+            };
+            Err(BridgeError::argument(
+                argument,
+                format!(
+                    "{:?} is not a Codex {what} id (Codex ids are UUIDs such as 019a5f0e-1234-7abc-8def-0123456789ab); use an id from {source}",
+                    crate::text::shorten(id, 80)
+                ),
+            ))
+        }
     }
 }
 
@@ -63,15 +69,31 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ids_are_checked_before_use() {
-        assert!(check_id(
-            "thread_id",
-            "019a5f0e-1234-7abc-8def-0123456789ab",
-            Door::Mcp
-        )
-        .is_ok());
-        for bad in ["", "../etc", "a b", "x".repeat(200).as_str(), "id\u{0}"] {
-            assert!(check_id("thread_id", bad, Door::Mcp).is_err(), "{bad:?}");
+    fn ids_are_uuids_in_codex_form() {
+        let id = "019a5f0e-1234-7abc-8def-0123456789ab";
+        for form in [
+            id.to_string(),
+            id.to_uppercase(),
+            format!("urn:uuid:{id}"),
+            id.replace('-', ""),
+        ] {
+            assert_eq!(
+                check_id("thread_id", IdKind::Thread, &form, Door::Mcp).expect("valid"),
+                id
+            );
+        }
+        for bad in [
+            "",
+            "not-a-thread",
+            "../etc",
+            "a b",
+            "x".repeat(200).as_str(),
+            "id\u{0}",
+        ] {
+            let error = check_id("thread_id", IdKind::Thread, bad, Door::Mcp).expect_err("refused");
+            let text = error.describe(Door::Mcp);
+            assert!(text.starts_with("`thread_id` "), "{text}");
+            assert!(text.contains("codex_list_threads"), "{text}");
         }
     }
 }

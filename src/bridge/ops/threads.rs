@@ -1,7 +1,7 @@
 //! Thread operations: list threads (including ones other front-ends started), read one
 //! thread's history.
 
-use super::{check_id, Bridge};
+use super::{check_id, Bridge, IdKind};
 use crate::bridge::error::BridgeError;
 use crate::bridge::results::{ThreadHistory, ThreadList, ThreadSummary, TurnSummary};
 use crate::codex::protocol::ThreadListParams;
@@ -56,8 +56,8 @@ impl Bridge {
         limit: Option<i64>,
     ) -> Result<ThreadHistory, BridgeError> {
         let limit = check_limit(limit, MAX_LIMIT)? as usize;
-        check_id("thread_id", thread_id, self.door)?;
-        let thread = self.client.read_thread(thread_id).await?;
+        let thread_id = check_id("thread_id", IdKind::Thread, thread_id, self.door)?;
+        let thread = self.client.read_thread(&thread_id).await?;
         let total_turns = thread.turns.len();
         let status = thread.status_word().to_string();
         let turns = thread

@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use super::{check_id, Bridge};
+use super::{check_id, Bridge, IdKind};
 use crate::bridge::approval::Asker;
 use crate::bridge::error::BridgeError;
 use crate::bridge::options::{prepare, PreparedTurn, TurnOptions};
@@ -78,10 +78,10 @@ impl Bridge {
         next: Continue,
         asker: Option<Arc<dyn Asker>>,
     ) -> Result<PreparedCall, BridgeError> {
-        check_id("thread_id", &next.thread_id, self.door)?;
+        let thread_id = check_id("thread_id", IdKind::Thread, &next.thread_id, self.door)?;
         Ok(PreparedCall {
             turn: prepare(&next.prompt, &next.options, &self.ceilings, asker)?,
-            start: Start::Existing(next.thread_id),
+            start: Start::Existing(thread_id),
         })
     }
 
@@ -151,7 +151,8 @@ impl Bridge {
         wait_seconds: Option<f64>,
         watcher: &mut dyn Watcher,
     ) -> Result<TurnResult, BridgeError> {
-        check_id("thread_id", thread_id, self.door)?;
+        let (thread_id, turn_id) = self.check_ids(thread_id, turn_id)?;
+        let (thread_id, turn_id) = (thread_id.as_str(), turn_id.as_deref());
         let wait = self.ceilings.check_wait(wait_seconds)?;
         match self.client.find_turn(thread_id, turn_id) {
             Some(handle) => {
@@ -174,11 +175,25 @@ impl Bridge {
         thread_id: &str,
         turn_id: Option<&str>,
     ) -> Result<TurnResult, BridgeError> {
-        check_id("thread_id", thread_id, self.door)?;
+        let (thread_id, turn_id) = self.check_ids(thread_id, turn_id)?;
+        let (thread_id, turn_id) = (thread_id.as_str(), turn_id.as_deref());
         match self.client.interrupt(thread_id, turn_id).await? {
             Some(handle) => Ok(TurnResult::of(&handle, self.door)),
             None => self.turn_from_history(thread_id, turn_id).await,
         }
+    }
+
+    fn check_ids(
+        &self,
+        thread_id: &str,
+        turn_id: Option<&str>,
+    ) -> Result<(String, Option<String>), BridgeError> {
+        let thread_id = check_id("thread_id", IdKind::Thread, thread_id, self.door)?;
+        let turn_id = match turn_id {
+            Some(turn_id) => Some(check_id("turn_id", IdKind::Turn, turn_id, self.door)?),
+            None => None,
+        };
+        Ok((thread_id, turn_id))
     }
 
     async fn turn_from_history(

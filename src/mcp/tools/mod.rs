@@ -7,13 +7,23 @@
 mod threads;
 mod turns;
 
+use std::sync::Arc;
+
 use rmcp::handler::server::router::tool::ToolRouter;
 
+use super::schema;
 use super::server::McpServer;
 
-/// Every tool, in one router.
+/// Every tool, in one router, with its schemas in the portable subset (`schema`).
 pub fn router() -> ToolRouter<McpServer> {
-    McpServer::turn_tools() + McpServer::thread_tools()
+    let mut router = McpServer::turn_tools() + McpServer::thread_tools();
+    for route in router.map.values_mut() {
+        route.attr.input_schema = Arc::new(schema::portable(&route.attr.input_schema));
+        if let Some(output) = &route.attr.output_schema {
+            route.attr.output_schema = Some(Arc::new(schema::portable(output)));
+        }
+    }
+    router
 }
 
 /// The names of every tool (what `doctor` expects a client to see).
@@ -28,6 +38,21 @@ pub fn names() -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_schema_is_portable() {
+        for tool in router().list_all() {
+            let mut problems = schema::problems(&tool.input_schema);
+            if let Some(output) = &tool.output_schema {
+                problems.extend(
+                    schema::problems(output)
+                        .into_iter()
+                        .map(|p| format!("output {p}")),
+                );
+            }
+            assert!(problems.is_empty(), "{}: {problems:#?}", tool.name);
+        }
+    }
 
     #[test]
     fn the_instructions_name_only_and_every_tool() {
