@@ -21,7 +21,7 @@ pub async fn serve(server: McpServer, mut signals: Signals) -> Result<(), String
         }
     });
     let service = server
-        .serve(rmcp::transport::stdio())
+        .serve(super::lines::stdio())
         .await
         .map_err(|e| format!("MCP initialization failed: {e}"))?;
     let cancel = service.cancellation_token();
