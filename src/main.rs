@@ -103,7 +103,13 @@ async fn run(cli: Cli) -> ExitCode {
                 }
             };
             let client = Arc::new(CodexClient::new(settings, ConnectionOptions::default()));
-            let server = mcp::server(Bridge::new(client, ceilings, Door::Mcp));
+            let server = match mcp::server(Bridge::new(client, ceilings, Door::Mcp)) {
+                Ok(server) => server,
+                Err(error) => {
+                    eprintln!("codex-bridge: {error}");
+                    return ExitCode::from(1);
+                }
+            };
             match mcp::transport::stdio::serve(server, signals()).await {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(error) => {

@@ -1,21 +1,22 @@
 //! Per-call approval policy: how each request Codex sends during a turn is answered.
 //!
-//! Implements the app-server client's [`Approver`] port for one tool call or command:
-//! allow-list first, then the call's policy, asking a human through the door's [`Asker`]
-//! under `ask`. Everything that is not an explicit "yes" is a decline; whatever cannot be
-//! decided in time is declined.
+//! [`CallApprover`] implements the app-server client's [`Approver`] port for one tool call
+//! or command: allow-list first, then the call's policy. Under `ask` it leaves the request
+//! to a human ([`Ruling::Ask`]): the request stays pending on the turn until its
+//! `approval_timeout_seconds`, and the calls that watch the turn ask the human through the
+//! door's [`Asker`] (see the watch core). Everything that is not an explicit "yes" is a
+//! decline.
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::allow_list::AllowList;
-use crate::codex::approver::{describe, form_answer, form_for, is_approval, Approver, Verdict};
-pub use crate::codex::approver::{DecidedBy, Decision, Form};
+use crate::codex::approver::{form_for, is_approval, Approver, Ruling};
+pub use crate::codex::approver::{DecidedBy, Decision, Form, Question, RequestSummary, Verdict};
 use crate::codex::protocol::ServerRequest;
 
 /// How approval requests of one turn are answered.
@@ -55,36 +56,46 @@ impl ApprovalPolicy {
 /// What a human is shown for one approval request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApprovalQuestion {
-    pub kind: &'static str,
-    pub subject: String,
-    pub reason: Option<String>,
-    pub cwd: Option<String>,
+    pub summary: RequestSummary,
     /// The diff of a file change, when known.
     pub details: Option<String>,
+    /// When the request is declined unless answered.
+    pub deadline: Instant,
 }
 
 impl ApprovalQuestion {
-    /// The prompt text: what Codex wants, and plainly that accepting bypasses the sandbox.
+    /// The prompt text: what Codex wants, how long there is to answer, and plainly that
+    /// accepting bypasses the sandbox.
     pub fn message(&self) -> String {
-        let what = match self.kind {
+        let what = match self.summary.kind {
             "command" => "run a command",
             "file_change" => "change files",
             "permissions" => "get extra permissions",
+            "mcp_tool_call" => "call a tool of one of its MCP servers",
             _ => "do something that needs approval",
         };
-        let mut text = format!("Codex wants to {what}:\n  {}\n", self.subject);
-        if let Some(cwd) = &self.cwd {
+        let mut text = format!("Codex wants to {what}:\n  {}\n", self.summary.subject);
+        if let Some(cwd) = &self.summary.cwd {
             text.push_str(&format!("  in: {cwd}\n"));
         }
-        if let Some(reason) = &self.reason {
+        if let Some(reason) = &self.summary.reason {
             text.push_str(&format!("  reason: {reason}\n"));
         }
         if let Some(details) = &self.details {
             text.push_str(&format!("\n{}\n", crate::text::shorten(details, 4_000)));
         }
-        text.push_str(
-            "\nAccepting lets it run WITHOUT the sandbox. accept = once, accept_for_session = also similar requests later in this thread, decline = Codex continues without it, cancel = stop the turn.",
-        );
+        let left = self
+            .deadline
+            .saturating_duration_since(Instant::now())
+            .as_secs();
+        let consequence = if self.summary.kind == "mcp_tool_call" {
+            "Accepting lets the tool run."
+        } else {
+            "Accepting lets it run WITHOUT the sandbox."
+        };
+        text.push_str(&format!(
+            "\n{consequence} accept = once, accept_for_session = also similar requests later in this thread, decline = Codex continues without it, cancel = stop the turn. Declined in {left} s if unanswered.",
+        ));
         text
     }
 }
@@ -95,9 +106,9 @@ pub enum AskOutcome {
     Decided(Decision),
     /// The human dismissed the prompt: counts as decline.
     Dismissed,
-    /// The client cannot ask (no elicitation support).
+    /// The client cannot show the question (it has no elicitation support).
     Unsupported,
-    /// Nobody can answer any more (the call returned or was cancelled).
+    /// Nobody answered here (the terminal's input ended, say); another call may ask again.
     Abandoned,
 }
 
@@ -114,14 +125,15 @@ pub enum FormOutcome {
     Abandoned,
 }
 
-/// Asks a human: the door's side of `ask` (MCP elicitation, or a terminal prompt).
+/// Asks a human: the door's side of `ask` (MCP elicitation, or a terminal prompt). Dropping
+/// a question's future withdraws it (MCP: `notifications/cancelled`).
 pub trait Asker: Send + Sync {
     fn ask<'a>(
         &'a self,
         question: &'a ApprovalQuestion,
     ) -> Pin<Box<dyn Future<Output = AskOutcome> + Send + 'a>>;
 
-    /// Forms are optional: an asker that cannot show one declines it.
+    /// Forms are optional: an asker that cannot show one says so.
     fn ask_form<'a>(
         &'a self,
         _form: &'a Form,
@@ -130,137 +142,168 @@ pub trait Asker: Send + Sync {
     }
 }
 
-/// The approver of one tool call: allow-list first, then the call's policy, asking through
-/// `asker` under `ask`. Whatever cannot be decided in time is declined.
+impl AskOutcome {
+    /// The verdict, or `None` when nobody decided (the request stays pending).
+    pub fn verdict(self) -> Option<Verdict> {
+        match self {
+            AskOutcome::Decided(decision) => Some(Verdict::new(decision, DecidedBy::Human)),
+            AskOutcome::Dismissed => Some(Verdict::new(Decision::Decline, DecidedBy::Human)),
+            AskOutcome::Unsupported => {
+                Some(Verdict::new(Decision::Decline, DecidedBy::NoElicitation))
+            }
+            AskOutcome::Abandoned => None,
+        }
+    }
+}
+
+impl FormOutcome {
+    /// The verdict, or `None` when nobody decided (the request stays pending).
+    pub fn verdict(self) -> Option<Verdict> {
+        match self {
+            FormOutcome::Answered(content) => Some(Verdict::filled(content)),
+            FormOutcome::Dismissed => Some(Verdict::new(Decision::Decline, DecidedBy::Human)),
+            FormOutcome::Cancelled => Some(Verdict::new(Decision::Cancel, DecidedBy::Human)),
+            FormOutcome::Unsupported => {
+                Some(Verdict::new(Decision::Decline, DecidedBy::NoElicitation))
+            }
+            FormOutcome::Abandoned => None,
+        }
+    }
+}
+
+/// The approver of one tool call or command: allow-list first, then the call's policy.
 pub struct CallApprover {
     pub policy: ApprovalPolicy,
     pub allow_list: AllowList,
-    pub asker: Option<Arc<dyn Asker>>,
+    /// Whether the turn's owner can ever be asked (its client shows elicitations, or a
+    /// terminal is there). If not, `ask` declines at once (`no_elicitation_support`).
+    pub can_ask: bool,
+    /// How long a request waits for a human before it is declined.
     pub ask_timeout: Duration,
 }
 
-impl CallApprover {
-    async fn decide_now(&self, request: &ServerRequest, details: Option<String>) -> Verdict {
-        if !is_approval(&request.kind) {
-            return self.fill_form(request).await;
-        }
-        let summary = describe(request);
-        if summary.kind == "command" && self.allow_list.allows(&summary.subject) {
-            return Verdict::new(Decision::Accept, DecidedBy::AllowList);
-        }
-        let (decision, by) = match self.policy {
-            ApprovalPolicy::Deny => (Decision::Decline, DecidedBy::Policy),
-            ApprovalPolicy::Allow => (Decision::Accept, DecidedBy::Policy),
-            ApprovalPolicy::Ask => {
-                let Some(asker) = &self.asker else {
-                    return Verdict::new(Decision::Decline, DecidedBy::NoElicitation);
-                };
-                let question = ApprovalQuestion {
-                    kind: summary.kind,
-                    subject: summary.subject,
-                    reason: summary.reason,
-                    cwd: summary.cwd,
-                    details,
-                };
-                match tokio::time::timeout(self.ask_timeout, asker.ask(&question)).await {
-                    Ok(AskOutcome::Decided(decision)) => (decision, DecidedBy::Human),
-                    Ok(AskOutcome::Dismissed) => (Decision::Decline, DecidedBy::Human),
-                    Ok(AskOutcome::Unsupported) => (Decision::Decline, DecidedBy::NoElicitation),
-                    Ok(AskOutcome::Abandoned) => (Decision::Decline, DecidedBy::CallEnded),
-                    Err(_) => (Decision::Decline, DecidedBy::Timeout),
-                }
-            }
-        };
-        Verdict::new(decision, by)
-    }
-
-    /// Questions that are not approvals: under `ask`, forwarded to the human as a form;
-    /// otherwise (and whenever nobody can answer) declined, since the bridge cannot answer
-    /// them on the caller's behalf.
-    async fn fill_form(&self, request: &ServerRequest) -> Verdict {
-        let declined = Verdict::new(Decision::Decline, DecidedBy::Bridge);
-        let (ApprovalPolicy::Ask, Some(asker)) = (self.policy, &self.asker) else {
-            return declined;
-        };
-        let Some(form) = form_for(request) else {
-            return declined;
-        };
-        match tokio::time::timeout(self.ask_timeout, asker.ask_form(&form)).await {
-            Ok(FormOutcome::Answered(content)) => Verdict {
-                decision: Decision::Accept,
-                by: DecidedBy::Human,
-                answer: form_answer(request, content),
-            },
-            Ok(FormOutcome::Dismissed) => Verdict::new(Decision::Decline, DecidedBy::Human),
-            Ok(FormOutcome::Cancelled) => Verdict::new(Decision::Cancel, DecidedBy::Human),
-            Ok(FormOutcome::Unsupported) => {
-                Verdict::new(Decision::Decline, DecidedBy::NoElicitation)
-            }
-            Ok(FormOutcome::Abandoned) => Verdict::new(Decision::Decline, DecidedBy::CallEnded),
-            Err(_) => Verdict::new(Decision::Decline, DecidedBy::Timeout),
-        }
-    }
-}
-
 impl Approver for CallApprover {
-    fn decide<'a>(
-        &'a self,
-        request: &'a ServerRequest,
-        details: Option<String>,
-    ) -> Pin<Box<dyn Future<Output = Verdict> + Send + 'a>> {
-        Box::pin(self.decide_now(request, details))
+    fn rule(&self, request: &ServerRequest, summary: &RequestSummary) -> Ruling {
+        let asking = || {
+            if self.can_ask {
+                Ruling::Ask {
+                    timeout: self.ask_timeout,
+                }
+            } else {
+                Ruling::Now(Verdict::new(Decision::Decline, DecidedBy::NoElicitation))
+            }
+        };
+        if !is_approval(&request.kind) {
+            // Questions for the user: only a human can answer them, and only as a flat form.
+            return match (self.policy, form_for(request)) {
+                (ApprovalPolicy::Ask, Some(_)) => asking(),
+                _ => Ruling::Now(Verdict::new(Decision::Decline, DecidedBy::Bridge)),
+            };
+        }
+        if summary.kind == "command" && self.allow_list.allows(&summary.subject) {
+            return Ruling::Now(Verdict::new(Decision::Accept, DecidedBy::AllowList));
+        }
+        match self.policy {
+            ApprovalPolicy::Deny => Ruling::Now(Verdict::new(Decision::Decline, DecidedBy::Policy)),
+            ApprovalPolicy::Allow => Ruling::Now(Verdict::new(Decision::Accept, DecidedBy::Policy)),
+            ApprovalPolicy::Ask => asking(),
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::codex::approver::describe;
     use serde_json::{json, Value};
 
     fn request(method: &str, params: Value) -> ServerRequest {
         ServerRequest::new(json!(0), method.to_string(), params)
     }
 
-    fn approver(policy: ApprovalPolicy) -> CallApprover {
+    fn approver(policy: ApprovalPolicy, can_ask: bool) -> CallApprover {
         CallApprover {
             policy,
-            allow_list: AllowList::default(),
-            asker: None,
-            ask_timeout: Duration::from_secs(1),
+            allow_list: AllowList::parse(&["git status".to_string()]).expect("list"),
+            can_ask,
+            ask_timeout: Duration::from_secs(7),
         }
     }
 
-    #[tokio::test]
-    async fn deny_declines_and_allow_accepts_commands() {
+    fn rule(approver: &CallApprover, request: &ServerRequest) -> Ruling {
+        approver.rule(request, &describe(request))
+    }
+
+    #[test]
+    fn policies_rule_on_commands() {
         let req = request(
             "item/commandExecution/requestApproval",
             json!({"threadId":"t","command":"echo hi"}),
         );
-        let denied = approver(ApprovalPolicy::Deny).decide(&req, None).await;
         assert_eq!(
-            (denied.decision, denied.by),
-            (Decision::Decline, DecidedBy::Policy)
+            rule(&approver(ApprovalPolicy::Deny, true), &req),
+            Ruling::Now(Verdict::new(Decision::Decline, DecidedBy::Policy))
         );
-        let allowed = approver(ApprovalPolicy::Allow).decide(&req, None).await;
         assert_eq!(
-            (allowed.decision, allowed.by),
-            (Decision::Accept, DecidedBy::Policy)
+            rule(&approver(ApprovalPolicy::Allow, true), &req),
+            Ruling::Now(Verdict::new(Decision::Accept, DecidedBy::Policy))
         );
-        let unasked = approver(ApprovalPolicy::Ask).decide(&req, None).await;
         assert_eq!(
-            (unasked.decision, unasked.by),
-            (Decision::Decline, DecidedBy::NoElicitation)
+            rule(&approver(ApprovalPolicy::Ask, true), &req),
+            Ruling::Ask {
+                timeout: Duration::from_secs(7)
+            }
+        );
+        assert_eq!(
+            rule(&approver(ApprovalPolicy::Ask, false), &req),
+            Ruling::Now(Verdict::new(Decision::Decline, DecidedBy::NoElicitation))
+        );
+        let listed = request(
+            "item/commandExecution/requestApproval",
+            json!({"threadId":"t","command":"git status --short"}),
+        );
+        assert_eq!(
+            rule(&approver(ApprovalPolicy::Deny, true), &listed),
+            Ruling::Now(Verdict::new(Decision::Accept, DecidedBy::AllowList))
         );
     }
 
-    #[tokio::test]
-    async fn allow_never_answers_questions_it_cannot_know() {
-        let req = request("item/tool/requestUserInput", json!({"threadId":"t"}));
-        let verdict = approver(ApprovalPolicy::Allow).decide(&req, None).await;
-        assert_eq!(
-            (verdict.decision, verdict.by),
-            (Decision::Decline, DecidedBy::Bridge)
+    #[test]
+    fn mcp_tool_calls_follow_the_policy_and_no_allow_list() {
+        let req = request(
+            "mcpServer/elicitation/request",
+            json!({"threadId":"t","serverName":"git status","mode":"form",
+                "_meta":{"codex_approval_kind":"mcp_tool_call","tool_name":"status"},
+                "message":"Allow?","requestedSchema":{"type":"object","properties":{}}}),
         );
+        assert_eq!(
+            rule(&approver(ApprovalPolicy::Allow, true), &req),
+            Ruling::Now(Verdict::new(Decision::Accept, DecidedBy::Policy))
+        );
+        assert_eq!(
+            rule(&approver(ApprovalPolicy::Deny, true), &req),
+            Ruling::Now(Verdict::new(Decision::Decline, DecidedBy::Policy))
+        );
+        assert!(matches!(
+            rule(&approver(ApprovalPolicy::Ask, true), &req),
+            Ruling::Ask { .. }
+        ));
+    }
+
+    #[test]
+    fn nobody_but_a_human_answers_questions() {
+        let req = request(
+            "item/tool/requestUserInput",
+            json!({"threadId":"t","questions":[{"id":"q","question":"Which?"}]}),
+        );
+        assert_eq!(
+            rule(&approver(ApprovalPolicy::Allow, true), &req),
+            Ruling::Now(Verdict::new(Decision::Decline, DecidedBy::Bridge))
+        );
+        assert!(matches!(
+            rule(&approver(ApprovalPolicy::Ask, true), &req),
+            Ruling::Ask { .. }
+        ));
     }
 
     #[test]

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::allow_list::AllowList;
-use super::approval::{ApprovalPolicy, Asker, CallApprover};
+use super::approval::{ApprovalPolicy, CallApprover};
 use super::ceilings::Ceilings;
 use super::effort::Effort;
 use super::error::BridgeError;
@@ -84,13 +84,13 @@ pub struct PreparedTurn {
     pub wait: Duration,
 }
 
-/// Validate a prompt and its options; `asker` is how this caller can ask a human (None when
-/// it cannot).
+/// Validate a prompt and its options; `can_ask` says whether this caller can ever be asked
+/// (under `ask`, a caller who cannot gets every request declined at once).
 pub fn prepare(
     prompt: &str,
     options: &TurnOptions,
     ceilings: &Ceilings,
-    asker: Option<Arc<dyn Asker>>,
+    can_ask: bool,
 ) -> Result<PreparedTurn, BridgeError> {
     check_prompt(prompt)?;
     let cwd = ceilings.check_cwd(options.cwd.as_deref())?;
@@ -155,11 +155,7 @@ pub fn prepare(
     let approver = CallApprover {
         policy,
         allow_list,
-        asker: if policy == ApprovalPolicy::Ask {
-            asker
-        } else {
-            None
-        },
+        can_ask,
         ask_timeout,
     };
     Ok(PreparedTurn {

@@ -10,10 +10,12 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
 use super::words::Door;
 use crate::codex::protocol::{Thread, ThreadItem, TokenUsageBreakdown, Turn, TurnStatus};
 use crate::codex::turn::{
-    ApprovalState, CommandState, FileState, Phase, Problem, TurnHandle, TurnSnapshot,
+    ApprovalState, CommandState, FileState, PendingView, Phase, Problem, TurnHandle, TurnSnapshot,
 };
 
 /// Where a turn is.
@@ -155,8 +157,9 @@ pub struct ApprovalRecord {
     pub reason: Option<String>,
     /// `accept`, `accept_for_session`, `decline` or `cancel`.
     pub decision: String,
-    /// `policy`, `allow_list`, `human`, `timeout`, `no_elicitation_support`, `call_ended` or
-    /// `bridge`.
+    /// `policy`, `allow_list`, `human`, `timeout`, `turn_ended`, `no_elicitation_support`,
+    /// `bridge` (a question nobody but a human could answer) or `other_client` (answered in
+    /// another front-end of a shared app-server).
     pub decided_by: String,
 }
 
@@ -201,6 +204,81 @@ pub struct TurnResult {
     pub file_changes: Vec<FileChange>,
     /// Every approval Codex asked for, and how it was decided.
     pub approvals: Vec<ApprovalRecord>,
+    /// While `running` (or when the bridge stopped the turn): what Codex is doing now, to
+    /// decide whether to keep waiting or interrupt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub progress: Option<TurnProgress>,
+}
+
+/// What a turn is doing right now.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct TurnProgress {
+    /// The latest thing that happened, in a few words.
+    pub activity: String,
+    /// Seconds since Codex last reported anything about this turn (a long silence with a
+    /// notice below usually means Codex cannot reach its model).
+    pub idle_seconds: u64,
+    /// The latest error or retry notice from Codex while the turn goes on (e.g.
+    /// "Reconnecting... waiting for network").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub codex_notice: Option<String>,
+    /// The last command Codex started.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_command: Option<String>,
+    /// Approvals and questions waiting for an answer; each is declined at its deadline.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pending_requests: Vec<PendingRequest>,
+}
+
+/// An approval or question waiting for a human.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct PendingRequest {
+    /// `command`, `file_change`, `permissions`, `mcp_tool_call`, `user_input` or
+    /// `mcp_elicitation`.
+    pub kind: String,
+    /// What Codex wants: the command line, the files, the tool, the question.
+    pub subject: String,
+    /// Codex's stated reason, when it gave one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Unix seconds when Codex asked.
+    pub asked_at: u64,
+    /// Seconds left before it is declined unless answered (the owner's next watching call,
+    /// such as codex_wait, asks again).
+    pub expires_in_seconds: u64,
+}
+
+impl From<&PendingView> for PendingRequest {
+    fn from(pending: &PendingView) -> PendingRequest {
+        PendingRequest {
+            kind: pending.summary.kind.to_string(),
+            subject: pending.summary.subject.clone(),
+            reason: pending.summary.reason.clone(),
+            asked_at: unix_seconds(pending.asked_at),
+            expires_in_seconds: pending
+                .deadline
+                .saturating_duration_since(Instant::now())
+                .as_secs(),
+        }
+    }
+}
+
+impl From<&TurnSnapshot> for TurnProgress {
+    fn from(snapshot: &TurnSnapshot) -> TurnProgress {
+        TurnProgress {
+            activity: snapshot.activity.latest.clone(),
+            idle_seconds: snapshot.activity.last_event.elapsed().as_secs(),
+            codex_notice: snapshot.activity.notice.clone(),
+            last_command: snapshot.activity.last_command.clone(),
+            pending_requests: snapshot.pending.iter().map(PendingRequest::from).collect(),
+        }
+    }
+}
+
+fn unix_seconds(time: SystemTime) -> u64 {
+    time.duration_since(UNIX_EPOCH)
+        .map(|since| since.as_secs())
+        .unwrap_or_default()
 }
 
 impl TurnResult {
@@ -216,6 +294,7 @@ impl TurnResult {
         } else {
             None
         };
+        let progress = (status == TurnPhase::Running).then(|| TurnProgress::from(&snapshot));
         let error = snapshot
             .problem
             .map(|problem| problem_text(problem, &snapshot.thread_id, door));
@@ -243,6 +322,7 @@ impl TurnResult {
                 .into_iter()
                 .map(ApprovalRecord::from)
                 .collect(),
+            progress,
         }
     }
 
@@ -261,6 +341,7 @@ impl TurnResult {
             commands: Vec::new(),
             file_changes: Vec::new(),
             approvals: Vec::new(),
+            progress: None,
         }
     }
 }

@@ -1,21 +1,34 @@
 //! The watch core: start a turn, follow it until it ends, a deadline passes or the caller
-//! stops, report progress on the way, and interrupt it when the caller leaves.
+//! stops, report progress on the way, ask the human what the turn waits for, and interrupt
+//! the turn when the caller leaves.
 //!
 //! Both doors call it: an MCP tool call (deadline `wait_seconds`, then answer `running` and
 //! let the turn go on; a cancel interrupts) and the command line (deadline `--timeout`, then
 //! interrupt; Ctrl-C interrupts). What differs is the door's [`Watcher`]: how it reports
-//! progress, how often, and what "the caller stopped" means.
+//! progress and how often, what "the caller stopped" means, and how (or whether) it asks a
+//! human.
+//!
+//! Asking follows the lifecycle of an `ask` request: a request stays pending on the turn
+//! until its deadline or the turn's end, whatever the calls do; while a call watches, it
+//! asks the human (one watching call per request at a time); when it stops watching, its
+//! question is withdrawn (the asker's future is dropped) and a late answer is ignored, but
+//! the request stays pending for the next watching call.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::pin::{pin, Pin};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
+use super::approval::{ApprovalQuestion, Asker};
+use crate::codex::approver::Question;
 use crate::codex::client::CodexClient;
 use crate::codex::error::CodexError;
-pub use crate::codex::turn::TurnHandle;
+pub use crate::codex::turn::{PendingView, TurnHandle, TurnSnapshot};
 use crate::shutdown::Caught;
 
 /// How long a turn start already under way may finish after the caller stopped (or an
@@ -33,7 +46,7 @@ pub enum Stop {
 }
 
 /// Why the watching ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Ending {
     /// The turn ended on its own (completed, failed, or interrupted by Codex).
     Finished,
@@ -41,6 +54,9 @@ pub enum Ending {
     DeadlinePassed,
     /// The caller stopped first.
     Stopped(Stop),
+    /// A human must answer these requests, and this watcher hands them back to its caller
+    /// to ask ([`Asking::Return`]).
+    InputRequired(Vec<PendingView>),
 }
 
 /// What happens to the turn when the deadline passes.
@@ -71,6 +87,18 @@ impl Deadline {
     }
 }
 
+/// How a watching call asks a human about the turn's pending requests.
+#[derive(Clone)]
+pub enum Asking {
+    /// Ask each pending request through this asker while watching.
+    Through(Arc<dyn Asker>),
+    /// Stop watching and hand the pending requests back to the caller (MCP 2026-07-28:
+    /// an input-required result the client answers by retrying the call).
+    Return,
+    /// This call does not ask (nobody to ask, or not the turn's owner).
+    No,
+}
+
 /// The door's side of a watching call.
 pub trait Watcher: Send {
     /// The turn exists (called once, before any progress).
@@ -86,6 +114,11 @@ pub trait Watcher: Send {
     /// Resolves when the caller stops the call. Called anew in every wait: it must be
     /// cancel-safe.
     fn stopped(&mut self) -> Pin<Box<dyn Future<Output = Stop> + Send + '_>>;
+
+    /// How this call asks a human.
+    fn asking(&self) -> Asking {
+        Asking::No
+    }
 }
 
 /// How a start-and-watch went.
@@ -94,6 +127,9 @@ pub enum Watched {
     Ran {
         handle: Arc<TurnHandle>,
         ending: Ending,
+        /// The turn as it was when the watch stopped it (before the interrupt), so the
+        /// caller can see what it was doing.
+        before_stop: Option<Box<TurnSnapshot>>,
     },
     /// Codex refused to start the turn.
     StartFailed(CodexError),
@@ -124,56 +160,149 @@ pub async fn run(
         Err(ending) => match tokio::time::timeout(START_GRACE, start).await {
             Ok(Ok(handle)) => {
                 watcher.started(&handle);
+                let before_stop = Some(Box::new(handle.snapshot()));
                 client.interrupt_quietly(&handle).await;
                 watcher.progress(&handle, true);
-                return Watched::Ran { handle, ending };
+                return Watched::Ran {
+                    handle,
+                    ending,
+                    before_stop,
+                };
             }
             Ok(Err(_)) | Err(_) => return Watched::Abandoned(ending),
         },
     };
     watcher.started(&handle);
-    let ending = watch(client, &handle, deadline, watcher).await;
-    Watched::Ran { handle, ending }
+    let (ending, before_stop) = watch(client, &handle, deadline, watcher).await;
+    Watched::Ran {
+        handle,
+        ending,
+        before_stop,
+    }
 }
 
-/// Watch a turn that exists until it ends, the deadline passes or the caller stops;
-/// interrupt it when the caller stopped (or the deadline says so).
+/// Watch a turn that exists until it ends, the deadline passes, the caller stops or (for a
+/// returning asker) a human must answer; interrupt it when the caller stopped (or the
+/// deadline says so). Returns why, and the turn as it was before an interrupt.
 pub async fn watch(
     client: &CodexClient,
-    handle: &TurnHandle,
+    handle: &Arc<TurnHandle>,
     deadline: Deadline,
     watcher: &mut dyn Watcher,
-) -> Ending {
+) -> (Ending, Option<Box<TurnSnapshot>>) {
     let ending = follow(handle, deadline.at, watcher).await;
-    let interrupt = match ending {
-        Ending::Finished => false,
+    let interrupt = match &ending {
+        Ending::Finished | Ending::InputRequired(_) => false,
         Ending::Stopped(_) => true,
         Ending::DeadlinePassed => deadline.then == OnDeadline::Interrupt,
     };
+    let mut before_stop = None;
     if interrupt {
         tracing::info!(thread_id = %handle.thread_id, turn_id = %handle.turn_id, ?ending, "interrupting the turn");
+        before_stop = Some(Box::new(handle.snapshot()));
         // The interrupt waits (briefly) for `turn/completed`, so the final report says
         // `interrupted` with what Codex had done so far.
         client.interrupt_quietly(handle).await;
     }
     watcher.progress(handle, true);
-    ending
+    (ending, before_stop)
+}
+
+/// Every watching call has its own number, to claim the requests it asks about.
+static NEXT_WATCHER: AtomicU64 = AtomicU64::new(1);
+
+/// The questions one watching call has open, by pending key. Dropping it withdraws them
+/// and frees the requests for the next watching call.
+struct OpenQuestions {
+    turn: Arc<TurnHandle>,
+    watcher: u64,
+    open: HashMap<u64, JoinHandle<()>>,
+}
+
+impl OpenQuestions {
+    /// Ask every pending request nobody is asking yet; withdraw the questions of requests
+    /// that are no longer pending.
+    fn sync(&mut self, asker: &Arc<dyn Asker>) {
+        let pending = self.turn.pending();
+        self.open.retain(|key, task| {
+            let still = pending.iter().any(|p| p.key == *key);
+            if !still {
+                task.abort();
+            }
+            still && !task.is_finished()
+        });
+        for request in pending {
+            if self.open.contains_key(&request.key) || !self.turn.claim(request.key, self.watcher) {
+                continue;
+            }
+            let (turn, asker, watcher) = (self.turn.clone(), asker.clone(), self.watcher);
+            let task = tokio::spawn(async move {
+                let verdict = match &request.question {
+                    Question::Approval { summary, details } => asker
+                        .ask(&ApprovalQuestion {
+                            summary: summary.clone(),
+                            details: details.clone(),
+                            deadline: request.deadline,
+                        })
+                        .await
+                        .verdict(),
+                    Question::Form(form) => asker.ask_form(form).await.verdict(),
+                };
+                match verdict {
+                    Some(verdict) => {
+                        turn.resolve(request.key, verdict);
+                    }
+                    None => turn.release(request.key, watcher),
+                }
+            });
+            self.open.insert(request.key, task);
+        }
+    }
+}
+
+impl Drop for OpenQuestions {
+    fn drop(&mut self) {
+        for (key, task) in self.open.drain() {
+            task.abort();
+            self.turn.release(key, self.watcher);
+        }
+    }
 }
 
 /// Follow the turn's changes, reporting progress throttled to the watcher's interval (a
-/// change during the pause is reported when it ends).
+/// change during the pause is reported when it ends), and asking what the turn waits for.
 async fn follow(
-    handle: &TurnHandle,
+    handle: &Arc<TurnHandle>,
     deadline: Option<Instant>,
     watcher: &mut dyn Watcher,
 ) -> Ending {
     let interval = watcher.progress_interval();
+    let asking = watcher.asking();
+    let mut questions = OpenQuestions {
+        turn: handle.clone(),
+        watcher: NEXT_WATCHER.fetch_add(1, Ordering::Relaxed),
+        open: HashMap::new(),
+    };
     let mut changes = handle.changes();
     let mut last_report: Option<Instant> = None;
     let mut unreported = true;
     loop {
         if handle.is_finished() {
             return Ending::Finished;
+        }
+        match &asking {
+            Asking::Through(asker) => questions.sync(asker),
+            Asking::Return => {
+                let waiting: Vec<PendingView> = handle
+                    .pending()
+                    .into_iter()
+                    .filter(|request| !request.claimed)
+                    .collect();
+                if !waiting.is_empty() {
+                    return Ending::InputRequired(waiting);
+                }
+            }
+            Asking::No => {}
         }
         let now = Instant::now();
         let due = last_report.map_or(now, |at| at + interval);

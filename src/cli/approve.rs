@@ -2,23 +2,19 @@
 //! and answered with a typed line.
 //!
 //! Only used when stdin is a terminal (otherwise nobody can answer and the shared policy
-//! declines). One question at a time, and a question still open when its turn ends is
-//! abandoned (declined) so a later line is not taken as its answer.
+//! declines). One question at a time; a question whose turn ended (or that the watch
+//! withdrew) is dropped mid-wait, so a later line is never taken as its answer.
 
 use std::future::Future;
 use std::io::Write;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use tokio_util::sync::CancellationToken;
-
 use super::lines::Lines;
 use crate::bridge::approval::{ApprovalQuestion, AskOutcome, Asker, Decision};
 
 pub struct TerminalAsker {
     lines: Arc<Lines>,
-    /// Cancelled when the turn is over: open questions are abandoned.
-    done: CancellationToken,
     one_at_a_time: tokio::sync::Mutex<()>,
 }
 
@@ -26,32 +22,17 @@ impl TerminalAsker {
     pub fn new(lines: Arc<Lines>) -> Arc<TerminalAsker> {
         Arc::new(TerminalAsker {
             lines,
-            done: CancellationToken::new(),
             one_at_a_time: tokio::sync::Mutex::new(()),
         })
     }
 
-    /// The turn is over: stop asking.
-    pub fn abandon(&self) {
-        self.done.cancel();
-    }
-
     async fn ask_now(&self, question: &ApprovalQuestion) -> AskOutcome {
         let _one = self.one_at_a_time.lock().await;
-        if self.done.is_cancelled() {
-            return AskOutcome::Abandoned;
-        }
         eprintln!("\n{}\n", question.message());
         loop {
             eprint!("[a]ccept once / accept for [s]ession / [d]ecline / [c]ancel the turn? ");
             let _ = std::io::stderr().flush();
-            let line = tokio::select! {
-                line = self.lines.next() => line,
-                () = self.done.cancelled() => {
-                    eprintln!("\n(the turn ended; request declined)");
-                    return AskOutcome::Abandoned;
-                }
-            };
+            let line = self.lines.next().await;
             let Some(line) = line else {
                 // End of input: nobody is left to answer.
                 eprintln!();

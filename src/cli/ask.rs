@@ -25,7 +25,7 @@ use super::session::SessionArgs;
 use crate::bridge::approval::{ApprovalPolicy, Asker};
 use crate::bridge::ops::turns::{Ask, Continue, NewThread, TurnOutcome, Waiting};
 use crate::bridge::results::{TurnPhase, TurnResult};
-use crate::bridge::watch::{Ending, Stop};
+use crate::bridge::watch::{Asking, Ending, Stop};
 use crate::bridge::words::Door;
 use crate::shutdown::Signals;
 
@@ -129,7 +129,11 @@ pub async fn run(args: AskArgs, signals: &mut Signals) -> Exit {
     };
     let bridge = session.bridge(ceilings);
     // Validate everything before Codex is started: a wrong flag costs no app-server.
-    let asking = asker.clone().map(|asker| asker as Arc<dyn Asker>);
+    let asking = match &asker {
+        Some(asker) => Asking::Through(asker.clone() as Arc<dyn Asker>),
+        None => Asking::No,
+    };
+    let can_ask = asker.is_some();
     let prepared = match &args.thread_id {
         Some(thread_id) => bridge.prepare_continue(
             Continue {
@@ -137,7 +141,7 @@ pub async fn run(args: AskArgs, signals: &mut Signals) -> Exit {
                 prompt,
                 options,
             },
-            asking,
+            can_ask,
         ),
         None => bridge.prepare_ask(
             Ask {
@@ -150,7 +154,7 @@ pub async fn run(args: AskArgs, signals: &mut Signals) -> Exit {
                 },
                 options,
             },
-            asking,
+            can_ask,
         ),
     };
     let call = match prepared {
@@ -166,15 +170,16 @@ pub async fn run(args: AskArgs, signals: &mut Signals) -> Exit {
     let print_thread_id = args.print_thread_id;
     let outcome = {
         let session = &session;
-        let mut watcher = TerminalWatcher::new(AnswerPrinter::new(format), signals, |handle| {
-            session.say(format_args!(
-                "thread {} · turn {} started",
-                handle.thread_id, handle.turn_id
-            ));
-            if print_thread_id {
-                eprintln!("thread_id: {}", handle.thread_id);
-            }
-        });
+        let mut watcher =
+            TerminalWatcher::new(AnswerPrinter::new(format), signals, asking, |handle| {
+                session.say(format_args!(
+                    "thread {} · turn {} started",
+                    handle.thread_id, handle.turn_id
+                ));
+                if print_thread_id {
+                    eprintln!("thread_id: {}", handle.thread_id);
+                }
+            });
         let outcome = bridge
             .run_turn(
                 call,
@@ -184,12 +189,9 @@ pub async fn run(args: AskArgs, signals: &mut Signals) -> Exit {
             .await;
         (outcome, watcher.printer)
     };
-    if let Some(asker) = &asker {
-        asker.abandon();
-    }
     let exit = match outcome {
         (Ok(TurnOutcome::Ran { mut result, ending }), mut printer) => {
-            explain_ending(&mut result, ending, args.timeout);
+            explain_ending(&mut result, &ending, args.timeout);
             printer.finish(&result);
             if format != Format::Json {
                 if let Some(error) = &result.error {
@@ -205,15 +207,16 @@ pub async fn run(args: AskArgs, signals: &mut Signals) -> Exit {
                     format::summary(&result, began.elapsed())
                 );
             }
-            exit_for(&result, ending)
+            exit_for(&result, &ending)
         }
         (Err(error), _) => fail_early(format, Exit::for_error(&error), &error.describe(Door::Cli)),
         (Ok(TurnOutcome::Abandoned(ending)), _) => {
             let exit = match ending {
                 Ending::Stopped(Stop::Signal(caught)) => Exit::for_signal(caught),
-                Ending::Stopped(Stop::Cancelled) | Ending::DeadlinePassed | Ending::Finished => {
-                    Exit::Timeout
-                }
+                Ending::Stopped(Stop::Cancelled)
+                | Ending::DeadlinePassed
+                | Ending::Finished
+                | Ending::InputRequired(_) => Exit::Timeout,
             };
             fail_early(format, exit, "stopped before Codex started the turn")
         }
@@ -253,7 +256,7 @@ fn terminal_asker(
 }
 
 /// Say in the result why we stopped the turn, when it was us.
-fn explain_ending(result: &mut TurnResult, ending: Ending, timeout: f64) {
+fn explain_ending(result: &mut TurnResult, ending: &Ending, timeout: f64) {
     let why = match ending {
         Ending::Finished => return,
         Ending::DeadlinePassed => {
@@ -264,15 +267,16 @@ fn explain_ending(result: &mut TurnResult, ending: Ending, timeout: f64) {
             caught.name()
         ),
         Ending::Stopped(Stop::Cancelled) => "codex-bridge interrupted the turn".to_string(),
+        Ending::InputRequired(_) => "the turn waits for a human's answer".to_string(),
     };
     result.error = Some(why);
 }
 
-fn exit_for(result: &TurnResult, ending: Ending) -> Exit {
+fn exit_for(result: &TurnResult, ending: &Ending) -> Exit {
     match ending {
         Ending::DeadlinePassed => Exit::Timeout,
-        Ending::Stopped(Stop::Signal(caught)) => Exit::for_signal(caught),
-        Ending::Stopped(Stop::Cancelled) => Exit::TurnFailed,
+        Ending::Stopped(Stop::Signal(caught)) => Exit::for_signal(*caught),
+        Ending::Stopped(Stop::Cancelled) | Ending::InputRequired(_) => Exit::TurnFailed,
         Ending::Finished => match result.status {
             TurnPhase::Completed => Exit::Success,
             TurnPhase::Failed | TurnPhase::Interrupted | TurnPhase::Running => Exit::TurnFailed,
@@ -339,12 +343,13 @@ mod tests {
             commands: Vec::new(),
             file_changes: Vec::new(),
             approvals: Vec::new(),
+            progress: None,
         };
-        assert_eq!(exit_for(&result, Ending::DeadlinePassed), Exit::Timeout);
+        assert_eq!(exit_for(&result, &Ending::DeadlinePassed), Exit::Timeout);
         assert_eq!(
-            exit_for(&result, Ending::Stopped(Stop::Signal(Caught::Interrupt))),
+            exit_for(&result, &Ending::Stopped(Stop::Signal(Caught::Interrupt))),
             Exit::Interrupted
         );
-        assert_eq!(exit_for(&result, Ending::Finished), Exit::TurnFailed);
+        assert_eq!(exit_for(&result, &Ending::Finished), Exit::TurnFailed);
     }
 }

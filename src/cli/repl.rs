@@ -24,7 +24,7 @@ use crate::bridge::ops::turns::{Ask, Continue, NewThread, TurnOutcome, Waiting};
 use crate::bridge::ops::Bridge;
 use crate::bridge::options::TurnOptions;
 use crate::bridge::results::TurnPhase;
-use crate::bridge::watch::{Ending, Stop};
+use crate::bridge::watch::{Asking, Ending, Stop};
 use crate::bridge::words::Door;
 use crate::shutdown::{Caught, Signals};
 
@@ -199,7 +199,11 @@ impl Repl {
     async fn turn(&mut self, prompt: &str, signals: &mut Signals) -> Option<Exit> {
         let asker = (self.options.approval_policy == Some(ApprovalPolicy::Ask) && self.interactive)
             .then(|| TerminalAsker::new(self.lines.clone()));
-        let asking = asker.clone().map(|asker| asker as Arc<dyn Asker>);
+        let asking = match &asker {
+            Some(asker) => Asking::Through(asker.clone() as Arc<dyn Asker>),
+            None => Asking::No,
+        };
+        let can_ask = asker.is_some();
         let prepared = match &self.thread_id {
             Some(thread_id) => self.bridge.prepare_continue(
                 Continue {
@@ -207,7 +211,7 @@ impl Repl {
                     prompt: prompt.to_string(),
                     options: self.options.clone(),
                 },
-                asking,
+                can_ask,
             ),
             None => self.bridge.prepare_ask(
                 Ask {
@@ -218,7 +222,7 @@ impl Repl {
                     },
                     options: self.options.clone(),
                 },
-                asking,
+                can_ask,
             ),
         };
         let call = match prepared {
@@ -236,13 +240,14 @@ impl Repl {
         let session = &self.session;
         let mut started_thread = None;
         let (outcome, mut printer) = {
-            let mut watcher = TerminalWatcher::new(AnswerPrinter::new(format), signals, |handle| {
-                session.say(format_args!(
-                    "thread {} · turn {} started",
-                    handle.thread_id, handle.turn_id
-                ));
-                started_thread = Some(handle.thread_id.clone());
-            });
+            let mut watcher =
+                TerminalWatcher::new(AnswerPrinter::new(format), signals, asking, |handle| {
+                    session.say(format_args!(
+                        "thread {} · turn {} started",
+                        handle.thread_id, handle.turn_id
+                    ));
+                    started_thread = Some(handle.thread_id.clone());
+                });
             let outcome = self
                 .bridge
                 .run_turn(
@@ -253,9 +258,6 @@ impl Repl {
                 .await;
             (outcome, watcher.printer)
         };
-        if let Some(asker) = &asker {
-            asker.abandon();
-        }
         if let Some(thread_id) = started_thread {
             self.thread_id = Some(thread_id);
         }
@@ -271,7 +273,8 @@ impl Repl {
                     ),
                     Ending::DeadlinePassed => eprintln!("(--timeout passed: turn interrupted)"),
                     Ending::Stopped(Stop::Signal(Caught::Interrupt))
-                    | Ending::Stopped(Stop::Cancelled) => eprintln!("(turn interrupted)"),
+                    | Ending::Stopped(Stop::Cancelled)
+                    | Ending::InputRequired(_) => eprintln!("(turn interrupted)"),
                     Ending::Stopped(Stop::Signal(Caught::Terminate)) => {
                         return Some(Exit::Terminated)
                     }

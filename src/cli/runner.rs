@@ -11,13 +11,15 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::output::AnswerPrinter;
-use crate::bridge::watch::{Deadline, OnDeadline, Stop, TurnHandle, Watcher};
+use crate::bridge::watch::{Asking, Deadline, OnDeadline, Stop, TurnHandle, Watcher};
 use crate::shutdown::Signals;
 
-/// Streams the answer as it grows and stops on a signal.
+/// Streams the answer as it grows, asks approvals on the terminal (when it can), and stops
+/// on a signal.
 pub struct TerminalWatcher<'a> {
     pub printer: AnswerPrinter,
     signals: &'a mut Signals,
+    asking: Asking,
     on_start: Box<dyn FnMut(&TurnHandle) + Send + 'a>,
 }
 
@@ -26,11 +28,13 @@ impl<'a> TerminalWatcher<'a> {
     pub fn new(
         printer: AnswerPrinter,
         signals: &'a mut Signals,
+        asking: Asking,
         on_start: impl FnMut(&TurnHandle) + Send + 'a,
     ) -> TerminalWatcher<'a> {
         TerminalWatcher {
             printer,
             signals,
+            asking,
             on_start: Box::new(on_start),
         }
     }
@@ -52,6 +56,10 @@ impl Watcher for TerminalWatcher<'_> {
 
     fn stopped(&mut self) -> Pin<Box<dyn Future<Output = Stop> + Send + '_>> {
         Box::pin(async move { Stop::Signal(self.signals.next().await) })
+    }
+
+    fn asking(&self) -> Asking {
+        self.asking.clone()
     }
 }
 

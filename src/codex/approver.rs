@@ -1,13 +1,15 @@
 //! Answering the app-server's server requests: the approver port and every wire answer.
 //!
 //! The turn driver ([`super::turn`]) hands each server request of its turn to the turn's
-//! [`Approver`] (implemented above this layer, by the per-call policy) and sends the
-//! [`Verdict`] back in the shape the request's method expects ([`Verdict::answer_to`]).
-//! Whatever is not an explicit "yes" is a decline, and every request kind has a well-formed
-//! answer ([`safe_answer`]), so a turn never waits on the bridge.
+//! [`Approver`] (implemented above this layer, by the per-call policy), which rules at once
+//! ([`Ruling::Now`]) or says a human must decide ([`Ruling::Ask`]): the request then stays
+//! pending on the turn, with a deadline, until a human answers through a call that watches
+//! the turn, the deadline passes, or the turn ends. The [`Verdict`] goes back in the shape
+//! the request's method expects ([`Verdict::answer_to`]). Whatever is not an explicit "yes"
+//! is a decline, and every request kind has a well-formed answer ([`safe_answer`]), so a
+//! turn never waits on the bridge beyond a deadline.
 
-use std::future::Future;
-use std::pin::Pin;
+use std::time::Duration;
 
 use serde_json::{json, Value};
 
@@ -59,14 +61,17 @@ pub enum DecidedBy {
     AllowList,
     /// A human, asked through the caller's client or terminal.
     Human,
-    /// Nobody answered in time.
+    /// Nobody answered within the request's deadline.
     Timeout,
+    /// The turn ended (it was interrupted, or the connection was lost) with the request
+    /// still pending.
+    TurnEnded,
     /// The bridge itself: a request kind it cannot answer on anyone's behalf.
     Bridge,
     /// A human should have been asked, but the caller's client cannot ask.
     NoElicitation,
-    /// A human should have been asked, but the call that could ask had stopped waiting.
-    CallEnded,
+    /// Another client of a shared app-server answered first.
+    OtherClient,
 }
 
 impl DecidedBy {
@@ -77,9 +82,10 @@ impl DecidedBy {
             DecidedBy::AllowList => "allow_list",
             DecidedBy::Human => "human",
             DecidedBy::Timeout => "timeout",
+            DecidedBy::TurnEnded => "turn_ended",
             DecidedBy::Bridge => "bridge",
             DecidedBy::NoElicitation => "no_elicitation_support",
-            DecidedBy::CallEnded => "call_ended",
+            DecidedBy::OtherClient => "other_client",
         }
     }
 }
@@ -96,9 +102,10 @@ pub enum Answer {
 pub struct Verdict {
     pub decision: Decision,
     pub by: DecidedBy,
-    /// The full answer, when a human filled in a form (user input, an MCP server's
-    /// elicitation); otherwise the answer follows from `decision` ([`answer_for`]).
-    pub answer: Option<Value>,
+    /// What a human filled in, when the request was a form (user input, an MCP server's
+    /// elicitation), shaped by the form's schema; otherwise the answer follows from
+    /// `decision` ([`answer_for`]).
+    pub content: Option<Value>,
 }
 
 impl Verdict {
@@ -106,36 +113,65 @@ impl Verdict {
         Verdict {
             decision,
             by,
-            answer: None,
+            content: None,
+        }
+    }
+
+    /// A form a human filled in.
+    pub fn filled(content: Value) -> Verdict {
+        Verdict {
+            decision: Decision::Accept,
+            by: DecidedBy::Human,
+            content: Some(content),
         }
     }
 
     /// The wire answer to `request`.
     pub fn answer_to(&self, request: &ServerRequest) -> Answer {
-        match &self.answer {
-            Some(answer) => Answer::Result(answer.clone()),
+        match self
+            .content
+            .clone()
+            .and_then(|content| form_answer(request, content))
+        {
+            Some(answer) => Answer::Result(answer),
             None => answer_for(request, self.decision),
         }
     }
 }
 
-/// Decides the server requests of one turn. Asynchronous because a human may be asked; the
-/// turn keeps processing events meanwhile, and a request whose decision is dropped is
-/// declined (the responder's `Drop`).
+/// How the approver rules on one request.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Ruling {
+    /// Decided now (the call's policy, an allow-list, a kind nobody can answer).
+    Now(Verdict),
+    /// A human must decide: the request stays pending on the turn for at most `timeout`.
+    Ask { timeout: Duration },
+}
+
+/// Rules on the server requests of one turn. It never waits: asking a human happens
+/// outside it, through the calls that watch the turn.
 pub trait Approver: Send + Sync {
-    /// `details` is what the turn knows beyond the request itself (a file change's diff).
-    fn decide<'a>(
-        &'a self,
-        request: &'a ServerRequest,
+    fn rule(&self, request: &ServerRequest, summary: &RequestSummary) -> Ruling;
+}
+
+/// What a pending request asks a human.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Question {
+    /// Yes or no to an action (a command, a file change, permissions, an MCP tool call);
+    /// `details` is what the turn knows beyond the request (a file change's diff).
+    Approval {
+        summary: RequestSummary,
         details: Option<String>,
-    ) -> Pin<Box<dyn Future<Output = Verdict> + Send + 'a>>;
+    },
+    /// A form to fill in.
+    Form(Form),
 }
 
 /// What a request asks for, in a few words: for records, progress and prompts.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RequestSummary {
-    /// `command`, `file_change`, `permissions`, `user_input`, `mcp_elicitation`,
-    /// `tool_call` or `other`.
+    /// `command`, `file_change`, `permissions`, `mcp_tool_call`, `user_input`,
+    /// `mcp_elicitation`, `tool_call` or `other`.
     pub kind: &'static str,
     /// What Codex wants: the command line, the files, the permissions, the question.
     pub subject: String,
@@ -193,6 +229,7 @@ pub fn describe(request: &ServerRequest) -> RequestSummary {
                 .map(Value::to_string)
                 .unwrap_or_default(),
         ),
+        ServerRequestKind::McpToolCallApproval => ("mcp_tool_call", mcp_tool_call(request)),
         ServerRequestKind::ToolUserInput => ("user_input", "a question for the user".into()),
         ServerRequestKind::McpServerElicitation => (
             "mcp_elicitation",
@@ -218,6 +255,22 @@ pub fn describe(request: &ServerRequest) -> RequestSummary {
     }
 }
 
+/// `server/tool {arguments}` for an MCP tool-call approval.
+fn mcp_tool_call(request: &ServerRequest) -> String {
+    let server = request.str_param("serverName").unwrap_or("(server)");
+    let tool = request
+        .params
+        .pointer("/_meta/tool_name")
+        .and_then(Value::as_str)
+        .unwrap_or("(tool)");
+    let arguments = request
+        .params
+        .pointer("/_meta/tool_params")
+        .map(|arguments| format!(" {}", crate::text::shorten(&arguments.to_string(), 2_000)))
+        .unwrap_or_default();
+    format!("{server}/{tool}{arguments}")
+}
+
 /// Whether a request kind is an approval a policy may accept. Other kinds (questions for the
 /// user, auth refresh...) have no "yes" the bridge could give on the caller's behalf.
 pub fn is_approval(kind: &ServerRequestKind) -> bool {
@@ -225,6 +278,7 @@ pub fn is_approval(kind: &ServerRequestKind) -> bool {
         ServerRequestKind::CommandExecutionApproval
         | ServerRequestKind::FileChangeApproval
         | ServerRequestKind::PermissionsApproval
+        | ServerRequestKind::McpToolCallApproval
         | ServerRequestKind::LegacyExecCommandApproval
         | ServerRequestKind::LegacyApplyPatchApproval => true,
         ServerRequestKind::ToolUserInput
@@ -306,6 +360,7 @@ pub fn form_for(request: &ServerRequest) -> Option<Form> {
         ServerRequestKind::CommandExecutionApproval
         | ServerRequestKind::FileChangeApproval
         | ServerRequestKind::PermissionsApproval
+        | ServerRequestKind::McpToolCallApproval
         | ServerRequestKind::LegacyExecCommandApproval
         | ServerRequestKind::LegacyApplyPatchApproval
         | ServerRequestKind::DynamicToolCall
@@ -338,6 +393,7 @@ pub fn form_answer(request: &ServerRequest, content: Value) -> Option<Value> {
         ServerRequestKind::CommandExecutionApproval
         | ServerRequestKind::FileChangeApproval
         | ServerRequestKind::PermissionsApproval
+        | ServerRequestKind::McpToolCallApproval
         | ServerRequestKind::LegacyExecCommandApproval
         | ServerRequestKind::LegacyApplyPatchApproval
         | ServerRequestKind::DynamicToolCall
@@ -392,6 +448,14 @@ pub fn answer_for(request: &ServerRequest, decision: Decision) -> Answer {
             };
             Answer::Result(json!({ "decision": legacy }))
         }
+        ServerRequestKind::McpToolCallApproval => Answer::Result(match decision {
+            Decision::Accept => json!({ "action": "accept", "content": {} }),
+            Decision::AcceptForSession => {
+                json!({ "action": "accept", "content": {}, "_meta": { "persist": "session" } })
+            }
+            Decision::Decline => json!({ "action": "decline" }),
+            Decision::Cancel => json!({ "action": "cancel" }),
+        }),
         ServerRequestKind::ToolUserInput => Answer::Result(json!({ "answers": {} })),
         ServerRequestKind::McpServerElicitation => {
             let action = if decision == Decision::Cancel {
@@ -483,6 +547,30 @@ mod tests {
         assert_eq!(form_for(&empty), None);
         let command = request("item/commandExecution/requestApproval", json!({}));
         assert_eq!(form_for(&command), None, "approvals are not forms");
+    }
+
+    #[test]
+    fn mcp_tool_calls_are_approvals_with_their_arguments() {
+        let req = request(
+            "mcpServer/elicitation/request",
+            json!({"threadId":"t","turnId":"u","serverName":"demo","mode":"form",
+                "_meta":{"codex_approval_kind":"mcp_tool_call","tool_name":"danger","tool_params":{"target":"/tmp/x"}},
+                "message":"Allow?","requestedSchema":{"type":"object","properties":{}}}),
+        );
+        assert_eq!(req.kind, ServerRequestKind::McpToolCallApproval);
+        assert!(is_approval(&req.kind));
+        assert_eq!(form_for(&req), None);
+        let summary = describe(&req);
+        assert_eq!(summary.kind, "mcp_tool_call");
+        assert_eq!(summary.subject, "demo/danger {\"target\":\"/tmp/x\"}");
+        assert_eq!(
+            answer_for(&req, Decision::Accept),
+            Answer::Result(json!({"action":"accept","content":{}}))
+        );
+        assert_eq!(
+            safe_answer(&req),
+            Answer::Result(json!({"action":"decline"}))
+        );
     }
 
     #[test]

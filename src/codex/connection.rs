@@ -125,6 +125,12 @@ impl Responder {
         self.send(answer);
     }
 
+    /// Drop without answering: someone else already answered this request (another client
+    /// of a shared app-server), or the app-server cleared it.
+    pub fn forget(mut self) {
+        self.outgoing = None;
+    }
+
     fn send(&mut self, answer: Answer) {
         let Some(outgoing) = self.outgoing.take() else {
             return;

@@ -2,19 +2,27 @@
 //! watchers can read.
 //!
 //! A turn runs in its own task (the *driver*, [`drive`]) that owns the thread's
-//! subscription: it folds notifications into the turn's state, hands server requests to the
-//! turn's [`Approver`], and signals every change on a watch channel ([`TurnHandle::changes`]).
-//! Callers never drive a turn; they only read it, so a call can return early, be cancelled,
-//! or be picked up again later without the turn noticing.
+//! subscription: it folds notifications into the turn's state, has the turn's [`Approver`]
+//! rule on each server request, and signals every change on a watch channel
+//! ([`TurnHandle::changes`]). Callers never drive a turn; they only read it, so a call can
+//! return early, be cancelled, or be picked up again later without the turn noticing.
+//!
+//! A request the approver leaves to a human stays *pending* on the turn ([`PendingView`]):
+//! the calls that watch the turn ask the human and [`TurnHandle::resolve`] it; at its
+//! deadline it is declined (`timeout`), and whatever is still pending when the turn ends is
+//! declined (`turn_ended`). A request is never left unanswered.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::{Duration, Instant, SystemTime};
 
+use serde_json::Value;
 use tokio::sync::watch;
 
-use super::approver::{self, Approver, DecidedBy, Decision, RequestSummary};
-use super::connection::{Subscription, ThreadMessage};
+use super::approver::{
+    self, Approver, DecidedBy, Decision, Question, RequestSummary, Ruling, Verdict,
+};
+use super::connection::{Responder, Subscription, ThreadMessage};
 use super::protocol::{
     FileUpdateChange, ThreadItem, TokenUsageBreakdown, Turn, TurnEvent, TurnStatus,
 };
@@ -75,6 +83,35 @@ pub struct ApprovalState {
     pub by: DecidedBy,
 }
 
+/// A server request waiting for a human, as callers see it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PendingView {
+    /// The bridge's key for it (stable while it is pending).
+    pub key: u64,
+    pub summary: RequestSummary,
+    pub question: Question,
+    /// When Codex asked.
+    pub asked_at: SystemTime,
+    /// When it is declined unless a human answers first.
+    pub deadline: Instant,
+    /// A watching call is asking the human right now.
+    pub claimed: bool,
+}
+
+/// What a running turn is doing, for a caller deciding whether to wait or interrupt.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Activity {
+    /// The latest thing that happened, in a few words.
+    pub latest: String,
+    /// When the app-server last reported anything about this turn.
+    pub last_event: Instant,
+    /// The latest error or retry notice Codex sent while the turn goes on (e.g.
+    /// "Reconnecting... waiting for network"); cleared once the turn moves on.
+    pub notice: Option<String>,
+    /// The last command Codex started.
+    pub last_command: Option<String>,
+}
+
 /// A copy of a turn's state at one moment.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TurnSnapshot {
@@ -92,6 +129,18 @@ pub struct TurnSnapshot {
     pub commands: Vec<CommandState>,
     pub file_changes: Vec<FileState>,
     pub approvals: Vec<ApprovalState>,
+    /// Requests waiting for a human.
+    pub pending: Vec<PendingView>,
+    pub activity: Activity,
+}
+
+/// A request waiting for a human, with the slot its answer goes to.
+#[derive(Debug)]
+struct Pending {
+    view: PendingView,
+    /// The watching call asking for it right now.
+    claimed_by: Option<u64>,
+    responder: Responder,
 }
 
 /// Mutable state of a turn, folded from its events.
@@ -108,6 +157,10 @@ struct State {
     duration: Option<Duration>,
     /// A one-line description of the latest activity, for progress.
     activity: String,
+    last_event: Instant,
+    notice: Option<String>,
+    last_command: Option<String>,
+    pending: Vec<Pending>,
 }
 
 /// Shared view of one turn: written by its driver, read by any number of callers.
@@ -123,6 +176,7 @@ pub struct TurnHandle {
     /// Set once `turn/interrupt` was sent: the turn is about to end, so a next turn on the
     /// thread waits for that instead of being refused as busy.
     interrupting: AtomicBool,
+    next_pending_key: AtomicU64,
 }
 
 impl std::fmt::Debug for TurnHandle {
@@ -158,10 +212,15 @@ impl TurnHandle {
                 problem: None,
                 duration: None,
                 activity: "turn started".into(),
+                last_event: Instant::now(),
+                notice: None,
+                last_command: None,
+                pending: Vec::new(),
             }),
             changed,
             finished_at: Mutex::new(None),
             interrupting: AtomicBool::new(false),
+            next_pending_key: AtomicU64::new(1),
         })
     }
 
@@ -250,6 +309,11 @@ impl TurnHandle {
     }
 
     fn finish(&self, phase: Phase, problem: Option<Problem>, duration: Option<Duration>) {
+        // Whatever still waits for a human is answered as the turn ends.
+        let keys: Vec<u64> = self.lock().pending.iter().map(|p| p.view.key).collect();
+        for key in keys {
+            self.resolve(key, Verdict::new(Decision::Decline, DecidedBy::TurnEnded));
+        }
         let mut first = false;
         self.update(|state| {
             if state.phase == Phase::Running {
@@ -265,6 +329,165 @@ impl TurnHandle {
         if first {
             *crate::lock::lock(&self.finished_at) = Some(Instant::now());
         }
+    }
+
+    /// The requests waiting for a human.
+    pub fn pending(&self) -> Vec<PendingView> {
+        self.lock()
+            .pending
+            .iter()
+            .map(|pending| pending.view.clone())
+            .collect()
+    }
+
+    /// Mark a pending request as being asked by `watcher`; false if another watcher is
+    /// asking already (or it is no longer pending).
+    pub fn claim(&self, key: u64, watcher: u64) -> bool {
+        let mut claimed = false;
+        self.update(|state| {
+            if let Some(pending) = state.pending.iter_mut().find(|p| p.view.key == key) {
+                if pending.claimed_by.is_none() {
+                    pending.claimed_by = Some(watcher);
+                    pending.view.claimed = true;
+                    claimed = true;
+                }
+            }
+        });
+        claimed
+    }
+
+    /// `watcher` stopped asking: the request is free for the next watching call.
+    pub fn release(&self, key: u64, watcher: u64) {
+        self.update(|state| {
+            if let Some(pending) = state
+                .pending
+                .iter_mut()
+                .find(|p| p.view.key == key && p.claimed_by == Some(watcher))
+            {
+                pending.claimed_by = None;
+                pending.view.claimed = false;
+            }
+        });
+    }
+
+    /// Decide a pending request: record it, answer Codex. False when it was no longer
+    /// pending (decided by its deadline, the turn's end or another client meanwhile): a late
+    /// answer is ignored.
+    pub fn resolve(&self, key: u64, verdict: Verdict) -> bool {
+        let mut taken = None;
+        self.update(|state| {
+            let Some(index) = state.pending.iter().position(|p| p.view.key == key) else {
+                return;
+            };
+            let pending = state.pending.remove(index);
+            let summary = pending.view.summary.clone();
+            state.activity = format!(
+                "{} {}: {}",
+                summary.kind,
+                verdict.decision.word(),
+                summary.subject
+            );
+            state.approvals.push(ApprovalState {
+                summary,
+                decision: verdict.decision,
+                by: verdict.by,
+            });
+            taken = Some(pending.responder);
+        });
+        // Recorded before answering: once answered, `turn/completed` may end the turn, and
+        // the result must already list this decision.
+        match taken {
+            Some(responder) => {
+                let answer = verdict.answer_to(&responder.request);
+                responder.answer(answer);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Decide a request at once (no human involved).
+    fn decide_now(&self, responder: Responder, summary: RequestSummary, verdict: Verdict) {
+        let answer = verdict.answer_to(&responder.request);
+        self.update(|state| {
+            state.activity = format!(
+                "{} {}: {}",
+                summary.kind,
+                verdict.decision.word(),
+                summary.subject
+            );
+            state.approvals.push(ApprovalState {
+                summary,
+                decision: verdict.decision,
+                by: verdict.by,
+            });
+        });
+        responder.answer(answer);
+    }
+
+    /// Keep a request pending for a human until `timeout` passes.
+    fn add_pending(
+        self: &Arc<Self>,
+        responder: Responder,
+        summary: RequestSummary,
+        question: Question,
+        timeout: Duration,
+    ) {
+        let key = self.next_pending_key.fetch_add(1, Ordering::Relaxed);
+        let deadline = Instant::now() + timeout;
+        self.update(|state| {
+            state.activity = format!(
+                "waiting for a human ({}): {}",
+                summary.kind, summary.subject
+            );
+            state.pending.push(Pending {
+                view: PendingView {
+                    key,
+                    summary,
+                    question,
+                    asked_at: SystemTime::now(),
+                    deadline,
+                    claimed: false,
+                },
+                claimed_by: None,
+                responder,
+            });
+        });
+        let turn: Weak<TurnHandle> = Arc::downgrade(self);
+        tokio::spawn(async move {
+            tokio::time::sleep_until(deadline.into()).await;
+            if let Some(turn) = turn.upgrade() {
+                turn.resolve(key, Verdict::new(Decision::Decline, DecidedBy::Timeout));
+            }
+        });
+    }
+
+    /// A request the app-server says was answered (or cleared) by someone else.
+    fn resolved_elsewhere(&self, request_id: &Value) {
+        let interrupting = self.is_interrupting();
+        self.update(|state| {
+            let Some(index) = state
+                .pending
+                .iter()
+                .position(|p| &p.responder.request.id == request_id)
+            else {
+                return;
+            };
+            let pending = state.pending.remove(index);
+            // Its answer was given elsewhere: answering again would be noise.
+            pending.responder.forget();
+            // The app-server clears a pending request itself when the turn is interrupted.
+            let by = if interrupting {
+                DecidedBy::TurnEnded
+            } else {
+                DecidedBy::OtherClient
+            };
+            state.approvals.push(ApprovalState {
+                summary: pending.view.summary,
+                decision: Decision::Decline,
+                by,
+            });
+        });
     }
 
     /// A copy of the turn as it is now.
@@ -293,6 +516,17 @@ impl TurnHandle {
                 .flat_map(|(_, changes)| changes.iter().cloned())
                 .collect(),
             approvals: state.approvals.clone(),
+            pending: state
+                .pending
+                .iter()
+                .map(|pending| pending.view.clone())
+                .collect(),
+            activity: Activity {
+                latest: state.activity.clone(),
+                last_event: state.last_event,
+                notice: state.notice.clone(),
+                last_command: state.last_command.clone(),
+            },
         }
     }
 }
@@ -351,36 +585,26 @@ pub async fn drive(
                     continue;
                 }
                 let summary = approver::describe(&responder.request);
-                let item_id = responder.request.str_param("itemId").map(str::to_string);
-                let mut details = None;
-                handle.update(|state| {
-                    state.activity =
-                        format!("approval requested ({}): {}", summary.kind, summary.subject);
-                    details = item_id.and_then(|id| diff_of(&state.file_changes, &id));
-                });
-                let handle = handle.clone();
-                let approver = approver.clone();
-                // Decided off the event loop: asking a human must not stall the turn's events.
-                tokio::spawn(async move {
-                    let verdict = approver.decide(&responder.request, details).await;
-                    let answer = verdict.answer_to(&responder.request);
-                    // Record first: once answered, `turn/completed` may end the turn, and the
-                    // result must already list this approval.
-                    handle.update(|state| {
-                        state.activity = format!(
-                            "{} {}: {}",
-                            summary.kind,
-                            verdict.decision.word(),
-                            summary.subject
-                        );
-                        state.approvals.push(ApprovalState {
-                            summary,
-                            decision: verdict.decision,
-                            by: verdict.by,
-                        });
-                    });
-                    responder.answer(answer);
-                });
+                match approver.rule(&responder.request, &summary) {
+                    Ruling::Now(verdict) => handle.decide_now(responder, summary, verdict),
+                    Ruling::Ask { timeout } => {
+                        let question = match approver::form_for(&responder.request) {
+                            Some(form) if !approver::is_approval(&responder.request.kind) => {
+                                Question::Form(form)
+                            }
+                            _ => {
+                                let item_id = responder.request.str_param("itemId");
+                                let details =
+                                    item_id.and_then(|id| diff_of(&handle.lock().file_changes, id));
+                                Question::Approval {
+                                    summary: summary.clone(),
+                                    details,
+                                }
+                            }
+                        };
+                        handle.add_pending(responder, summary, question, timeout);
+                    }
+                }
             }
             ThreadMessage::Closed(reason) => {
                 handle.finish(Phase::Failed, Some(lost(reason)), None);
@@ -400,6 +624,14 @@ pub async fn drive(
 
 /// Fold one event into the state. Returns true when the turn is over.
 fn apply_event(handle: &TurnHandle, event: TurnEvent) -> bool {
+    {
+        let mut state = handle.lock();
+        state.last_event = Instant::now();
+        // A retry notice is stale once the turn moves on.
+        if !matches!(event, TurnEvent::Error { .. } | TurnEvent::Other { .. }) {
+            state.notice = None;
+        }
+    }
     match event {
         TurnEvent::Started { .. } => {
             handle.update(|state| state.activity = "turn started".into());
@@ -412,6 +644,7 @@ fn apply_event(handle: &TurnHandle, event: TurnEvent) -> bool {
                 } => {
                     let command = command.unwrap_or_default();
                     state.activity = format!("running command: {command}");
+                    state.last_command = Some(command.clone());
                     upsert(
                         &mut state.commands,
                         id,
@@ -515,10 +748,15 @@ fn apply_event(handle: &TurnHandle, event: TurnEvent) -> bool {
             handle.update(|state| {
                 if will_retry {
                     state.activity = format!("Codex is retrying: {}", error.message);
+                    state.notice = Some(error.text());
                 } else {
                     state.problem = Some(Problem::Message(error.text()));
                 }
             });
+            false
+        }
+        TurnEvent::RequestResolved { request_id } => {
+            handle.resolved_elsewhere(&request_id);
             false
         }
         TurnEvent::Completed { turn } => {

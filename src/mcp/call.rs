@@ -1,71 +1,92 @@
-//! One MCP tool call that runs or watches a turn: how it asks the human (elicitation),
-//! how it reports progress and learns it was cancelled (the watch core's [`Watcher`]), and
-//! how its outcome becomes a tool result.
+//! One MCP tool call that runs or watches a turn: how it asks the human, how it reports
+//! progress and learns it was cancelled (the watch core's [`Watcher`]), and how its outcome
+//! becomes a tool result.
 //!
-//! `ask` approvals are elicited from this call's client only while the call lasts: when it
-//! answers (or is dropped), open and later requests are declined.
+//! How it asks depends on the client: on the handshake protocol versions, through
+//! `elicitation/create` while the call watches; on MCP 2026-07-28 (no server-to-client
+//! requests), by answering input-required and taking the answers from the retry (see
+//! [`super::input`]); not at all when the client declares no elicitation capability (then
+//! `ask` declines at once, `no_elicitation_support`).
 
 use std::sync::Arc;
 
-use rmcp::model::CallToolResult;
-use rmcp::service::RequestContext;
+use rmcp::model::CallToolResponse;
+use rmcp::service::{ElicitationMode, RequestContext};
 use rmcp::RoleServer;
-use tokio_util::sync::{CancellationToken, DropGuard};
 
 use super::elicit::ElicitationAsker;
+use super::input::InputRequired;
 use super::progress::McpWatcher;
 use super::render;
-use crate::bridge::approval::Asker;
 use crate::bridge::error::BridgeError;
 use crate::bridge::ops::turns::TurnOutcome;
-use crate::bridge::results::TurnResult;
+use crate::bridge::watch::{Asking, Ending};
 
 pub struct Call {
     pub watcher: McpWatcher,
-    asker: Arc<ElicitationAsker>,
-    _asking: DropGuard,
+    /// Whether this call's client can ever be asked.
+    pub can_ask: bool,
+    tool: &'static str,
 }
 
 impl Call {
-    pub fn new(context: &RequestContext<RoleServer>) -> Call {
-        let call_done = CancellationToken::new();
+    pub fn new(tool: &'static str, context: &RequestContext<RoleServer>) -> Call {
+        let modern = context
+            .protocol_version()
+            .is_some_and(|version| !version.has_initialize());
+        let asking = if modern {
+            // MCP 2026-07-28: the client declares its capabilities with each request.
+            match context.client_capabilities() {
+                Some(capabilities) if capabilities.elicitation.is_some() => Asking::Return,
+                _ => Asking::No,
+            }
+        } else if context
+            .peer
+            .supported_elicitation_modes()
+            .contains(&ElicitationMode::Form)
+        {
+            Asking::Through(Arc::new(ElicitationAsker::new(context.peer.clone())))
+        } else {
+            Asking::No
+        };
+        let can_ask = !matches!(asking, Asking::No);
         Call {
             watcher: McpWatcher::new(
                 context.peer.clone(),
                 context.meta.get_progress_token(),
                 context.ct.clone(),
+                asking,
             ),
-            asker: Arc::new(ElicitationAsker::new(
-                context.peer.clone(),
-                call_done.clone(),
-            )),
-            _asking: call_done.drop_guard(),
+            can_ask,
+            tool,
         }
     }
 
-    /// How this call asks a human under `approval_policy: "ask"`.
-    pub fn asker(&self) -> Option<Arc<dyn Asker>> {
-        Some(self.asker.clone())
+    /// The tool this call is for.
+    pub fn tool(&self) -> &'static str {
+        self.tool
     }
 
-    /// The tool result of a turn call.
-    pub async fn answer_turn(self, outcome: Result<TurnOutcome, BridgeError>) -> CallToolResult {
-        let result = match outcome {
-            Ok(TurnOutcome::Ran { result, .. }) => Ok(*result),
-            Ok(TurnOutcome::Abandoned(_)) => Err(BridgeError::invalid(
-                "the call was cancelled before Codex started the turn",
-            )),
-            Err(error) => Err(error),
-        };
-        self.answer(result).await
-    }
-
-    /// The tool result of a call that watched a turn.
-    pub async fn answer(self, result: Result<TurnResult, BridgeError>) -> CallToolResult {
+    /// The tool result of a turn call: the turn's result, or (MCP 2026-07-28) the requests
+    /// a human must answer before the call can go on.
+    pub async fn answer(
+        self,
+        outcome: Result<TurnOutcome, BridgeError>,
+        input: &InputRequired,
+    ) -> CallToolResponse {
         self.watcher.finish().await;
-        match result {
-            Ok(result) => render::turn(&result),
-            Err(error) => render::error(&error),
+        match outcome {
+            Ok(TurnOutcome::Ran {
+                result,
+                ending: Ending::InputRequired(pending),
+            }) => input
+                .result(self.tool, &result.thread_id, &result.turn_id, &pending)
+                .into(),
+            Ok(TurnOutcome::Ran { result, .. }) => render::turn(&result).into(),
+            Ok(TurnOutcome::Abandoned(_)) => {
+                render::error_text("the call was cancelled before Codex started the turn").into()
+            }
+            Err(error) => render::error(&error).into(),
         }
     }
 }

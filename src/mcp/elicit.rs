@@ -1,31 +1,85 @@
-//! `approval_policy: "ask"` over MCP: each approval request, and each question Codex asks
-//! (a tool's user input, an elicitation from one of Codex's own MCP servers), becomes an
-//! `elicitation/create` to the calling client.
+//! `approval_policy: "ask"` over MCP: each request a turn waits for (an approval, a question
+//! Codex asks, an elicitation from one of Codex's own MCP servers) becomes an
+//! `elicitation/create` to the watching call's client.
 //!
-//! The requested schema is deliberately minimal (one required enum property, no top-level
-//! title or description): Codex as an MCP client cancels anything richer. The asker lives
-//! only as long as the tool call that created it: once the call returns or is cancelled,
-//! open and later requests are declined instead of waiting for an answer nobody will give.
+//! A question is withdrawn when its future is dropped (the call stopped watching):
+//! `notifications/cancelled` with its request id goes to the client, and a late answer is
+//! ignored. The requested schema is deliberately minimal (one required enum property, no
+//! top-level title or description): Codex as an MCP client cancels anything richer.
 
 use std::future::Future;
 use std::pin::Pin;
 
-use rmcp::model::{ElicitRequestParams, ElicitationAction, ElicitationSchema, EnumSchema};
-use rmcp::service::ElicitationMode;
+use rmcp::model::{
+    CancelledNotificationParam, ClientResult, ElicitRequest, ElicitRequestParams, ElicitResult,
+    ElicitationAction, ElicitationSchema, EnumSchema, RequestId, ServerRequest,
+};
+use rmcp::service::PeerRequestOptions;
 use rmcp::{Peer, RoleServer};
-use tokio_util::sync::CancellationToken;
 
 use crate::bridge::approval::{ApprovalQuestion, AskOutcome, Asker, Decision, Form, FormOutcome};
 
 pub struct ElicitationAsker {
     peer: Peer<RoleServer>,
-    /// Cancelled when the tool call that owns this asker stops waiting.
-    call_done: CancellationToken,
 }
 
 impl ElicitationAsker {
-    pub fn new(peer: Peer<RoleServer>, call_done: CancellationToken) -> ElicitationAsker {
-        ElicitationAsker { peer, call_done }
+    pub fn new(peer: Peer<RoleServer>) -> ElicitationAsker {
+        ElicitationAsker { peer }
+    }
+
+    /// Send an elicitation and wait for the answer; withdrawn if this future is dropped.
+    async fn elicit(&self, params: ElicitRequestParams) -> Result<ElicitResult, String> {
+        let handle = self
+            .peer
+            .send_cancellable_request(
+                ServerRequest::ElicitRequest(ElicitRequest::new(params)),
+                PeerRequestOptions::no_options(),
+            )
+            .await
+            .map_err(|error| error.to_string())?;
+        let withdraw = Withdraw {
+            peer: self.peer.clone(),
+            id: Some(handle.id.clone()),
+        };
+        let answer = handle.await_response().await;
+        withdraw.disarm();
+        match answer {
+            Ok(ClientResult::ElicitResult(result)) => Ok(result),
+            Ok(other) => Err(format!("unexpected answer to an elicitation: {other:?}")),
+            Err(error) => Err(error.to_string()),
+        }
+    }
+}
+
+/// Sends `notifications/cancelled` for an elicitation nobody waits for any more.
+struct Withdraw {
+    peer: Peer<RoleServer>,
+    id: Option<RequestId>,
+}
+
+impl Withdraw {
+    fn disarm(mut self) {
+        self.id = None;
+    }
+}
+
+impl Drop for Withdraw {
+    fn drop(&mut self) {
+        let Some(id) = self.id.take() else {
+            return;
+        };
+        let peer = self.peer.clone();
+        // Drop cannot wait: the notification goes out on its own task.
+        tokio::spawn(async move {
+            let param = CancelledNotificationParam::new(
+                Some(id),
+                Some("the call that asked stopped waiting; the request stays pending".into()),
+            );
+            if let Err(error) = peer.notify_cancelled(param).await {
+                tracing::debug!(%error, "could not withdraw an elicitation");
+            }
+        });
     }
 }
 
@@ -35,34 +89,12 @@ impl Asker for ElicitationAsker {
         question: &'a ApprovalQuestion,
     ) -> Pin<Box<dyn Future<Output = AskOutcome> + Send + 'a>> {
         Box::pin(async move {
-            if self.call_done.is_cancelled() {
-                return AskOutcome::Abandoned;
-            }
-            if !self
-                .peer
-                .supported_elicitation_modes()
-                .contains(&ElicitationMode::Form)
-            {
-                return AskOutcome::Unsupported;
-            }
-            let params = ElicitRequestParams::FormElicitationParams {
-                meta: None,
-                message: question.message(),
-                requested_schema: decision_schema(),
-            };
-            tokio::select! {
-                answer = self.peer.create_elicitation(params) => match answer {
-                    Ok(result) => match result.action {
-                        ElicitationAction::Accept => parse_decision(result.content.as_ref()),
-                        // Decline, cancel, and any action a newer protocol adds: not a yes.
-                        _ => AskOutcome::Dismissed,
-                    },
-                    Err(error) => {
-                        tracing::warn!(%error, "elicitation failed; declining");
-                        AskOutcome::Unsupported
-                    }
-                },
-                () = self.call_done.cancelled() => AskOutcome::Abandoned,
+            match self.elicit(approval_params(question)).await {
+                Ok(result) => approval_outcome(&result),
+                Err(error) => {
+                    tracing::warn!(%error, "elicitation failed; declining");
+                    AskOutcome::Unsupported
+                }
             }
         })
     }
@@ -71,54 +103,43 @@ impl Asker for ElicitationAsker {
         &'a self,
         form: &'a Form,
     ) -> Pin<Box<dyn Future<Output = FormOutcome> + Send + 'a>> {
-        Box::pin(self.ask_form_now(form))
-    }
-}
-
-impl ElicitationAsker {
-    async fn ask_form_now(&self, form: &Form) -> FormOutcome {
-        if self.call_done.is_cancelled() {
-            return FormOutcome::Abandoned;
-        }
-        if !self
-            .peer
-            .supported_elicitation_modes()
-            .contains(&ElicitationMode::Form)
-        {
-            return FormOutcome::Unsupported;
-        }
-        // A schema MCP cannot carry (nested objects, arrays...) is declined, not mangled.
-        let Ok(requested_schema) = serde_json::from_value::<ElicitationSchema>(form.schema.clone())
-        else {
-            tracing::info!(
-                "a form Codex asked for has a schema MCP elicitation cannot carry; declining"
-            );
-            return FormOutcome::Unsupported;
-        };
-        let params = ElicitRequestParams::FormElicitationParams {
-            meta: None,
-            message: form.message.clone(),
-            requested_schema,
-        };
-        tokio::select! {
-            answer = self.peer.create_elicitation(params) => match answer {
-                Ok(result) => match result.action {
-                    ElicitationAction::Accept => match result.content {
-                        Some(content) => FormOutcome::Answered(content),
-                        None => FormOutcome::Dismissed,
-                    },
-                    ElicitationAction::Cancel => FormOutcome::Cancelled,
-                    // Decline, and any action a newer protocol adds.
-                    _ => FormOutcome::Dismissed,
-                },
+        Box::pin(async move {
+            let Some(params) = form_params(form) else {
+                return FormOutcome::Unsupported;
+            };
+            match self.elicit(params).await {
+                Ok(result) => form_outcome(result),
                 Err(error) => {
                     tracing::warn!(%error, "elicitation failed; declining");
                     FormOutcome::Unsupported
                 }
-            },
-            () = self.call_done.cancelled() => FormOutcome::Abandoned,
-        }
+            }
+        })
     }
+}
+
+/// The elicitation for an approval: the prompt text and one `decision` choice.
+pub fn approval_params(question: &ApprovalQuestion) -> ElicitRequestParams {
+    ElicitRequestParams::FormElicitationParams {
+        meta: None,
+        message: question.message(),
+        requested_schema: decision_schema(),
+    }
+}
+
+/// The elicitation for a form Codex asks; `None` when MCP cannot carry its schema
+/// (nested objects, arrays...): such a form is declined, not mangled.
+pub fn form_params(form: &Form) -> Option<ElicitRequestParams> {
+    let Ok(requested_schema) = serde_json::from_value::<ElicitationSchema>(form.schema.clone())
+    else {
+        tracing::info!("a form Codex asked for has a schema MCP elicitation cannot carry");
+        return None;
+    };
+    Some(ElicitRequestParams::FormElicitationParams {
+        meta: None,
+        message: form.message.clone(),
+        requested_schema,
+    })
 }
 
 /// `{type: object, properties: {decision: {type: string, enum: [...]}}, required: [decision]}`
@@ -135,6 +156,28 @@ pub fn decision_schema() -> ElicitationSchema {
             .build(),
         )
         .build_unchecked()
+}
+
+/// What the human's answer to an approval elicitation means.
+pub fn approval_outcome(result: &ElicitResult) -> AskOutcome {
+    match result.action {
+        ElicitationAction::Accept => parse_decision(result.content.as_ref()),
+        // Decline, cancel, and any action a newer protocol adds: not a yes.
+        _ => AskOutcome::Dismissed,
+    }
+}
+
+/// What the human's answer to a form elicitation means.
+pub fn form_outcome(result: ElicitResult) -> FormOutcome {
+    match result.action {
+        ElicitationAction::Accept => match result.content {
+            Some(content) => FormOutcome::Answered(content),
+            None => FormOutcome::Dismissed,
+        },
+        ElicitationAction::Cancel => FormOutcome::Cancelled,
+        // Decline, and any action a newer protocol adds.
+        _ => FormOutcome::Dismissed,
+    }
 }
 
 fn parse_decision(content: Option<&serde_json::Value>) -> AskOutcome {

@@ -10,6 +10,7 @@
 mod args;
 mod call;
 mod elicit;
+mod input;
 mod params;
 mod progress;
 mod render;
@@ -21,8 +22,9 @@ pub mod transport;
 use crate::bridge::ops::Bridge;
 
 /// The MCP server for `bridge`, with every tool.
-pub fn server(bridge: Bridge) -> server::McpServer {
-    server::McpServer::new(bridge, tools::router())
+pub fn server(bridge: Bridge) -> Result<server::McpServer, String> {
+    let input = std::sync::Arc::new(input::InputRequired::new()?);
+    Ok(server::McpServer::new(bridge, tools::router(), input))
 }
 
 /// The name of every tool the server offers (for `doctor`).

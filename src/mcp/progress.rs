@@ -17,7 +17,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use crate::bridge::watch::{Stop, TurnHandle, Watcher};
+use crate::bridge::watch::{Asking, Stop, TurnHandle, Watcher};
 
 /// No more than about four notifications a second, whatever the delta rate.
 pub const MIN_INTERVAL: Duration = Duration::from_millis(250);
@@ -30,6 +30,7 @@ type Latest = Option<(String, bool)>;
 pub struct McpWatcher {
     cancelled: CancellationToken,
     sink: Option<Sink>,
+    asking: Asking,
 }
 
 struct Sink {
@@ -40,11 +41,12 @@ struct Sink {
 
 impl McpWatcher {
     /// Report progress if the caller sent a progress token; `cancelled` is the call's
-    /// cancellation (`notifications/cancelled`).
+    /// cancellation (`notifications/cancelled`); `asking` how it asks the human.
     pub fn new(
         peer: Peer<RoleServer>,
         token: Option<ProgressToken>,
         cancelled: CancellationToken,
+        asking: Asking,
     ) -> McpWatcher {
         let sink = token.map(|token| {
             let (latest, mut updates) = watch::channel::<Latest>(None);
@@ -67,7 +69,11 @@ impl McpWatcher {
                 last_message: String::new(),
             }
         });
-        McpWatcher { cancelled, sink }
+        McpWatcher {
+            cancelled,
+            sink,
+            asking,
+        }
     }
 
     /// Wait (briefly) for the final notification to go out.
@@ -100,6 +106,10 @@ impl Watcher for McpWatcher {
             self.cancelled.cancelled().await;
             Stop::Cancelled
         })
+    }
+
+    fn asking(&self) -> Asking {
+        self.asking.clone()
     }
 }
 

@@ -13,6 +13,7 @@ use rmcp::service::RequestContext;
 use rmcp::{tool_handler, ErrorData, RoleServer, ServerHandler};
 
 use super::args::ArgumentChecks;
+use super::input::InputRequired;
 use super::render;
 use crate::bridge::ops::Bridge;
 
@@ -32,15 +33,22 @@ pub struct McpServer {
     pub(crate) bridge: Bridge,
     tool_router: ToolRouter<McpServer>,
     arguments: Arc<ArgumentChecks>,
+    /// Seals and opens MCP 2026-07-28 request states.
+    pub(crate) input: Arc<InputRequired>,
 }
 
 impl McpServer {
-    pub fn new(bridge: Bridge, tool_router: ToolRouter<McpServer>) -> McpServer {
+    pub fn new(
+        bridge: Bridge,
+        tool_router: ToolRouter<McpServer>,
+        input: Arc<InputRequired>,
+    ) -> McpServer {
         let arguments = Arc::new(ArgumentChecks::new(&tool_router.list_all()));
         McpServer {
             bridge,
             tool_router,
             arguments,
+            input,
         }
     }
 }

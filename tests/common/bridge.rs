@@ -11,9 +11,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rmcp::model::{
-    CallToolRequestParams, CallToolResult, ClientCapabilities, ClientConfig, ClientRequest,
-    ElicitRequestParams, ElicitResult, ElicitationAction, Implementation,
-    ProgressNotificationParam, ProtocolVersion, Request,
+    CallToolRequestParams, CallToolResult, CancelledNotificationParam, ClientCapabilities,
+    ClientConfig, ClientRequest, ElicitRequestParams, ElicitResult, ElicitationAction,
+    Implementation, ProgressNotificationParam, ProtocolVersion, Request,
 };
 use rmcp::service::{
     NotificationContext, PeerRequestOptions, RequestContext, RequestHandle, RunningService,
@@ -40,14 +40,19 @@ pub enum Elicitation {
     Fill,
 }
 
-/// An MCP client for tests: declares a chosen protocol version, records progress and the
-/// elicitations it receives, and answers them as told.
+/// An MCP client for tests: declares a chosen protocol version, records progress, the
+/// elicitations it receives and the ones the server withdraws, and answers them as told
+/// (the answer can be changed while the client runs).
 #[derive(Clone)]
 pub struct TestClient {
     pub version: ProtocolVersion,
     pub progress: Arc<Mutex<Vec<ProgressNotificationParam>>>,
-    pub elicitation: Elicitation,
+    /// How elicitations are answered from now on. The capability is declared at start
+    /// from the first value: `Unsupported` declares none.
+    pub elicitation: Arc<Mutex<Elicitation>>,
     pub elicitations: Arc<Mutex<Vec<Value>>>,
+    /// `notifications/cancelled` the server sent (withdrawn elicitations).
+    pub cancelled: Arc<Mutex<Vec<CancelledNotificationParam>>>,
 }
 
 impl TestClient {
@@ -55,15 +60,22 @@ impl TestClient {
         TestClient {
             version,
             progress: Arc::new(Mutex::new(Vec::new())),
-            elicitation: Elicitation::Unsupported,
+            elicitation: Arc::new(Mutex::new(Elicitation::Unsupported)),
             elicitations: Arc::new(Mutex::new(Vec::new())),
+            cancelled: Arc::new(Mutex::new(Vec::new())),
         }
+    }
+
+    /// Answer elicitations this way from now on.
+    pub fn answer_with(&self, elicitation: Elicitation) {
+        *self.elicitation.lock().expect("elicitation lock") = elicitation;
     }
 }
 
 impl ClientHandler for TestClient {
     fn get_info(&self) -> ClientConfig {
-        let capabilities = match self.elicitation {
+        let elicitation = self.elicitation.lock().expect("elicitation lock").clone();
+        let capabilities = match elicitation {
             Elicitation::Unsupported => ClientCapabilities::default(),
             _ => ClientCapabilities::builder().enable_elicitation().build(),
         };
@@ -80,14 +92,15 @@ impl ClientHandler for TestClient {
             .lock()
             .expect("elicitations lock")
             .push(serde_json::to_value(&request).expect("elicitation is JSON"));
-        match &self.elicitation {
+        let elicitation = self.elicitation.lock().expect("elicitation lock").clone();
+        match elicitation {
             Elicitation::Unsupported => Err(ErrorData::invalid_request(
                 "this test client declared no elicitation support",
                 None,
             )),
             Elicitation::Choose(decision) => Ok(ElicitResult::new(ElicitationAction::Accept)
                 .with_content(serde_json::json!({ "decision": decision }))),
-            Elicitation::Dismiss(action) => Ok(ElicitResult::new(action.clone())),
+            Elicitation::Dismiss(action) => Ok(ElicitResult::new(action)),
             Elicitation::Never => std::future::pending().await,
             Elicitation::Fill => {
                 let schema =
@@ -104,6 +117,14 @@ impl ClientHandler for TestClient {
                     .with_content(Value::Object(content)))
             }
         }
+    }
+
+    async fn on_cancelled(
+        &self,
+        params: CancelledNotificationParam,
+        _context: NotificationContext<RoleClient>,
+    ) {
+        self.cancelled.lock().expect("cancelled lock").push(params);
     }
 
     async fn on_progress(
@@ -195,8 +216,8 @@ impl Bridge {
         let mut child = command.spawn().expect("spawn codex-bridge");
         let stdout = child.stdout.take().expect("stdout");
         let stdin = child.stdin.take().expect("stdin");
-        let mut handler = TestClient::new(options.version);
-        handler.elicitation = options.elicitation;
+        let handler = TestClient::new(options.version);
+        handler.answer_with(options.elicitation);
         let client = handler
             .clone()
             .serve((stdout, stdin))

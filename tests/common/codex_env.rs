@@ -67,6 +67,27 @@ impl CodexEnv {
         }
     }
 
+    /// Append `toml` to the Codex configuration (an `[mcp_servers.NAME]` table, say).
+    pub fn add_config(&self, toml: &str) {
+        use std::io::Write;
+        let mut file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(self.codex_home.path().join("config.toml"))
+            .expect("open config.toml");
+        writeln!(file, "\n{toml}").expect("append to config.toml");
+    }
+
+    /// Give Codex the tests' small stdio MCP server (`tests/fixtures/mini_mcp.py`) as
+    /// `[mcp_servers.demo]`: one tool, `danger`, that needs approval.
+    pub fn add_demo_mcp_server(&self) {
+        let script =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mini_mcp.py");
+        self.add_config(&format!(
+            "[mcp_servers.demo]\ncommand = \"python3\"\nargs = [{:?}]\nrequired = true\n",
+            script.display().to_string()
+        ));
+    }
+
     /// Environment variables for the spawned `codex` process (on top of the inherited ones).
     pub fn envs(&self) -> Vec<(String, String)> {
         let path = |dir: &tempfile::TempDir| dir.path().to_string_lossy().into_owned();

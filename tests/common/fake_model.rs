@@ -19,6 +19,7 @@
 //! | `RUN: <cmd>`         | `exec_command` call with `sandbox_permissions: "require_escalated"`;    |
 //! |                      | under `on-request` Codex asks the client for approval                   |
 //! | `PATCH: <file>`      | `apply_patch` custom tool call adding `<file>` (only offered to known models such as `gpt-5.5`) |
+//! | `MCPTOOL: <server>/<tool> <json>` | a call of a tool of one of Codex's own MCP servers (namespace `mcp__<server>`) |
 //! | `RUNSANDBOXED: <cmd>`| `exec_command` call with `sandbox_permissions: "use_default"`           |
 //! | `FAIL`               | HTTP 500 `{"error":{"message":"fake model failure",...}}`               |
 //! | `DELTAS:<n>`         | n `response.output_text.delta` events of `x`, then the message `x`*n    |
@@ -365,8 +366,18 @@ async fn write_json(stream: &mut TcpStream, status: &str, body: &Value) -> std::
 #[derive(Debug, PartialEq)]
 enum Reply {
     Text(String),
-    Exec { cmd: String, escalated: bool },
-    Patch { file: String },
+    Exec {
+        cmd: String,
+        escalated: bool,
+    },
+    McpTool {
+        server: String,
+        tool: String,
+        arguments: String,
+    },
+    Patch {
+        file: String,
+    },
     Fail,
     Deltas(usize),
     Slow(u64, String),
@@ -374,7 +385,8 @@ enum Reply {
 }
 
 /// The directives in the order they are looked for; the earliest occurrence in the prompt wins.
-const DIRECTIVES: [&str; 9] = [
+const DIRECTIVES: [&str; 10] = [
+    "MCPTOOL:",
     "RUNSANDBOXED:",
     "RUN:",
     "PATCH:",
@@ -432,6 +444,15 @@ fn decide(body: &Value) -> Reply {
         "PATCH:" => Reply::Patch {
             file: rest_of_line.to_string(),
         },
+        "MCPTOOL:" => {
+            let (name, arguments) = rest_of_line.split_once(' ').unwrap_or((rest_of_line, "{}"));
+            let (server, tool) = name.split_once('/').unwrap_or(("", name));
+            Reply::McpTool {
+                server: server.to_string(),
+                tool: tool.to_string(),
+                arguments: arguments.trim().to_string(),
+            }
+        }
         "FAIL" => Reply::Fail,
         "DELTAS:" => Reply::Deltas(usize::try_from(number()).unwrap_or(0)),
         "SLOW:" => Reply::Slow(number(), format!("answer: {prompt}")),
@@ -642,6 +663,22 @@ async fn stream_reply(sse: &mut Sse<'_>, reply: Reply) -> Result<(), ()> {
                 "call_id": sse.state.fresh_id("call"),
                 "name": "exec_command",
                 "arguments": arguments.to_string(),
+            });
+            sse.item_done(item).await?;
+        }
+        Reply::McpTool {
+            server,
+            tool,
+            arguments,
+        } => {
+            // Codex offers an MCP server's tools to the model as a namespace.
+            let item = json!({
+                "type": "function_call",
+                "id": sse.state.fresh_id("fc"),
+                "call_id": sse.state.fresh_id("call"),
+                "name": tool,
+                "namespace": format!("mcp__{server}"),
+                "arguments": arguments,
             });
             sse.item_done(item).await?;
         }

@@ -157,16 +157,86 @@ async fn nobody_answering_is_declined_at_the_deadline_and_the_turn_finishes() {
     setup.bridge.stop().await;
 }
 
+/// The lifecycle of an `ask` request: it outlives the call that started the turn; that
+/// call's elicitation is withdrawn when it stops waiting; the `running` result lists the
+/// request with its deadline; the owner's next watching call (codex_wait) asks again, and
+/// the human's answer there decides it.
 #[tokio::test]
-async fn an_open_request_is_declined_when_the_call_stops_waiting() {
+async fn a_pending_request_outlives_its_call_and_is_asked_again_by_codex_wait() {
     let setup = setup(Elicitation::Never).await;
     let running = ask_to_run(
         &setup,
-        "echo ok-left",
-        json!({"approval_timeout_seconds": 600, "wait_seconds": 1}),
+        "echo ok-later",
+        json!({"approval_timeout_seconds": 600, "wait_seconds": 2}),
     )
     .await;
-    assert_eq!(running["status"], "running");
+    assert_eq!(running["status"], "running", "{running}");
+    let pending = &running["progress"]["pending_requests"];
+    assert_eq!(pending.as_array().map(Vec::len), Some(1), "{running}");
+    assert_eq!(pending[0]["kind"], "command");
+    assert!(pending[0]["subject"]
+        .as_str()
+        .is_some_and(|s| s.contains("echo ok-later")));
+    let left = pending[0]["expires_in_seconds"].as_u64().expect("deadline");
+    assert!((590..=600).contains(&left), "{left}");
+    // The first call's question was withdrawn when it stopped waiting.
+    let withdrawn = wait_for(|| {
+        !setup
+            .bridge
+            .handler
+            .cancelled
+            .lock()
+            .expect("lock")
+            .is_empty()
+    })
+    .await;
+    assert!(
+        withdrawn,
+        "notifications/cancelled for the first elicitation"
+    );
+    // The owner's next watching call asks again, and the human accepts there.
+    setup
+        .bridge
+        .handler
+        .answer_with(Elicitation::Choose("accept"));
+    let done = setup
+        .bridge
+        .call_ok(
+            "codex_wait",
+            json!({"thread_id": running["thread_id"], "wait_seconds": 30}),
+        )
+        .await;
+    assert_eq!(done["status"], "completed", "{done}");
+    assert!(ran(&done, "ok-later"), "{done}");
+    assert_eq!(approval(&done)["decided_by"], "human");
+    assert!(
+        done.get("progress").is_none(),
+        "no progress once completed: {done}"
+    );
+    let asked = setup
+        .bridge
+        .handler
+        .elicitations
+        .lock()
+        .expect("lock")
+        .len();
+    assert_eq!(asked, 2, "asked once per watching call");
+    setup.bridge.stop().await;
+}
+
+/// Nobody watching, nobody answering: the request is still declined at its deadline, and
+/// the turn finishes.
+#[tokio::test]
+async fn a_pending_request_nobody_answers_is_declined_at_its_deadline() {
+    let setup = setup(Elicitation::Never).await;
+    let running = ask_to_run(
+        &setup,
+        "echo ok-expired",
+        json!({"approval_timeout_seconds": 3, "wait_seconds": 1}),
+    )
+    .await;
+    assert_eq!(running["status"], "running", "{running}");
+    tokio::time::sleep(Duration::from_secs(4)).await;
     let done = setup
         .bridge
         .call_ok(
@@ -174,10 +244,44 @@ async fn an_open_request_is_declined_when_the_call_stops_waiting() {
             json!({"thread_id": running["thread_id"], "wait_seconds": 20}),
         )
         .await;
-    assert_eq!(done["status"], "completed", "the turn did not hang: {done}");
-    assert!(!ran(&done, "ok-left"), "{done}");
-    assert_eq!(approval(&done)["decided_by"], "call_ended");
+    assert_eq!(done["status"], "completed", "{done}");
+    assert!(!ran(&done, "ok-expired"), "{done}");
+    assert_eq!(approval(&done)["decided_by"], "timeout");
     setup.bridge.stop().await;
+}
+
+/// A request still pending when its turn is interrupted is answered as the turn ends.
+#[tokio::test]
+async fn a_pending_request_is_answered_when_its_turn_is_interrupted() {
+    let setup = setup(Elicitation::Never).await;
+    let running = ask_to_run(
+        &setup,
+        "echo ok-ended",
+        json!({"approval_timeout_seconds": 600, "wait_seconds": 2}),
+    )
+    .await;
+    assert_eq!(running["status"], "running", "{running}");
+    let stopped = setup
+        .bridge
+        .call_ok(
+            "codex_interrupt",
+            json!({"thread_id": running["thread_id"], "turn_id": running["turn_id"]}),
+        )
+        .await;
+    assert_eq!(stopped["status"], "interrupted", "{stopped}");
+    assert_eq!(approval(&stopped)["decided_by"], "turn_ended", "{stopped}");
+    assert_eq!(approval(&stopped)["decision"], "decline");
+    setup.bridge.stop().await;
+}
+
+async fn wait_for(condition: impl Fn() -> bool) -> bool {
+    for _ in 0..100 {
+        if condition() {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    false
 }
 
 #[tokio::test]
@@ -325,4 +429,59 @@ async fn an_accepted_file_change_is_written() {
         "{result}"
     );
     setup.bridge.stop().await;
+}
+
+/// A tool of one of Codex's own MCP servers that needs approval is an approval like a
+/// command's: `allow` accepts, `deny` declines, `ask` shows the server, the tool and its
+/// arguments; allow-lists never match it.
+#[tokio::test]
+async fn codex_own_mcp_tools_are_approvals() {
+    let model = FakeModel::start().await;
+    let env = CodexEnv::new(&model);
+    env.add_demo_mcp_server();
+    let mut options = BridgeOptions::embedded(&env);
+    options.elicitation = Elicitation::Choose("accept");
+    let bridge = Bridge::start(options).await;
+    let prompt = "MCPTOOL: demo/danger {\"target\":\"/tmp/x\"}";
+    for (policy, decision, decided_by, ran) in [
+        ("allow", "accept", "policy", true),
+        ("deny", "decline", "policy", false),
+        ("ask", "accept", "human", true),
+    ] {
+        let result = bridge
+            .call_ok(
+                "codex_ask",
+                json!({"prompt": prompt, "approval_policy": policy, "allow_commands": ["demo"]}),
+            )
+            .await;
+        let record = approval(&result);
+        assert_eq!(record["kind"], "mcp_tool_call", "{policy}: {result}");
+        assert_eq!(record["decision"], decision, "{policy}: {result}");
+        assert_eq!(record["decided_by"], decided_by, "{policy}: {result}");
+        assert!(
+            record["subject"]
+                .as_str()
+                .is_some_and(|s| s.contains("demo/danger") && s.contains("/tmp/x")),
+            "{result}"
+        );
+        let text = result["text"].as_str().expect("text");
+        if ran {
+            assert!(text.contains("called"), "{policy}: the tool ran: {text}");
+        } else {
+            assert!(
+                text.contains("rejected"),
+                "{policy}: the tool did not run: {text}"
+            );
+        }
+    }
+    let asked = bridge.handler.elicitations.lock().expect("lock").clone();
+    assert_eq!(asked.len(), 1, "only `ask` asked");
+    let message = asked[0]["message"].as_str().expect("message");
+    assert!(
+        message.contains("MCP servers")
+            && message.contains("demo/danger")
+            && message.contains("/tmp/x"),
+        "{message}"
+    );
+    bridge.stop().await;
 }

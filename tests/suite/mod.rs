@@ -14,3 +14,4 @@ mod long_work;
 mod negotiation;
 mod real_codex;
 mod reliability;
+mod versions;

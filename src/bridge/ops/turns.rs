@@ -4,13 +4,13 @@
 //! Each turn runs through the watch core ([`crate::bridge::watch`]) with the door's
 //! watcher; the result is the turn as it stands when the watching ends.
 
-use std::sync::Arc;
-
 use super::{check_id, Bridge, IdKind};
-use crate::bridge::approval::Asker;
+use std::time::Duration;
+
+use crate::bridge::approval::Verdict;
 use crate::bridge::error::BridgeError;
 use crate::bridge::options::{prepare, PreparedTurn, TurnOptions};
-use crate::bridge::results::{TurnResult, TurnSummary};
+use crate::bridge::results::{TurnProgress, TurnResult, TurnSummary};
 use crate::bridge::watch::{self, Deadline, Ending, Watched, Watcher};
 pub use crate::codex::client::NewThread;
 
@@ -61,13 +61,9 @@ enum Start {
 
 impl Bridge {
     /// Validate an `ask` (nothing is sent to Codex yet).
-    pub fn prepare_ask(
-        &self,
-        ask: Ask,
-        asker: Option<Arc<dyn Asker>>,
-    ) -> Result<PreparedCall, BridgeError> {
+    pub fn prepare_ask(&self, ask: Ask, can_ask: bool) -> Result<PreparedCall, BridgeError> {
         Ok(PreparedCall {
-            turn: prepare(&ask.prompt, &ask.options, &self.ceilings, asker)?,
+            turn: prepare(&ask.prompt, &ask.options, &self.ceilings, can_ask)?,
             start: Start::NewThread(ask.new),
         })
     }
@@ -76,11 +72,11 @@ impl Bridge {
     pub fn prepare_continue(
         &self,
         next: Continue,
-        asker: Option<Arc<dyn Asker>>,
+        can_ask: bool,
     ) -> Result<PreparedCall, BridgeError> {
         let thread_id = check_id("thread_id", IdKind::Thread, &next.thread_id, self.door)?;
         Ok(PreparedCall {
-            turn: prepare(&next.prompt, &next.options, &self.ceilings, asker)?,
+            turn: prepare(&next.prompt, &next.options, &self.ceilings, can_ask)?,
             start: Start::Existing(thread_id),
         })
     }
@@ -108,10 +104,21 @@ impl Bridge {
             }
         };
         match watched {
-            Watched::Ran { handle, ending } => Ok(TurnOutcome::Ran {
-                result: Box::new(TurnResult::of(&handle, self.door)),
+            Watched::Ran {
+                handle,
                 ending,
-            }),
+                before_stop,
+            } => {
+                let mut result = TurnResult::of(&handle, self.door);
+                // What the turn was doing when the bridge stopped it.
+                if let Some(before) = before_stop {
+                    result.progress = Some(TurnProgress::from(before.as_ref()));
+                }
+                Ok(TurnOutcome::Ran {
+                    result: Box::new(result),
+                    ending,
+                })
+            }
             Watched::StartFailed(error) => Err(error.into()),
             Watched::Abandoned(ending) => Ok(TurnOutcome::Abandoned(ending)),
         }
@@ -121,11 +128,11 @@ impl Bridge {
     pub async fn ask(
         &self,
         ask: Ask,
-        asker: Option<Arc<dyn Asker>>,
+        can_ask: bool,
         waiting: Waiting,
         watcher: &mut dyn Watcher,
     ) -> Result<TurnOutcome, BridgeError> {
-        let call = self.prepare_ask(ask, asker)?;
+        let call = self.prepare_ask(ask, can_ask)?;
         self.run_turn(call, waiting, watcher).await
     }
 
@@ -133,11 +140,11 @@ impl Bridge {
     pub async fn continue_thread(
         &self,
         next: Continue,
-        asker: Option<Arc<dyn Asker>>,
+        can_ask: bool,
         waiting: Waiting,
         watcher: &mut dyn Watcher,
     ) -> Result<TurnOutcome, BridgeError> {
-        let call = self.prepare_continue(next, asker)?;
+        let call = self.prepare_continue(next, can_ask)?;
         self.run_turn(call, waiting, watcher).await
     }
 
@@ -150,23 +157,46 @@ impl Bridge {
         turn_id: Option<&str>,
         wait_seconds: Option<f64>,
         watcher: &mut dyn Watcher,
-    ) -> Result<TurnResult, BridgeError> {
+    ) -> Result<TurnOutcome, BridgeError> {
         let (thread_id, turn_id) = self.check_ids(thread_id, turn_id)?;
-        let (thread_id, turn_id) = (thread_id.as_str(), turn_id.as_deref());
         let wait = self.ceilings.check_wait(wait_seconds)?;
-        match self.client.find_turn(thread_id, turn_id) {
-            Some(handle) => {
-                watch::watch(
-                    &self.client,
-                    &handle,
-                    Deadline::returning_after(wait),
-                    watcher,
-                )
-                .await;
-                Ok(TurnResult::of(&handle, self.door))
-            }
-            None => self.turn_from_history(thread_id, turn_id).await,
+        self.answer_and_watch(&thread_id, turn_id.as_deref(), Vec::new(), wait, watcher)
+            .await
+    }
+
+    /// Answer pending requests of a turn (a human's answers brought back by a later call,
+    /// as MCP 2026-07-28's input-required round trip does), then watch the turn like
+    /// `codex_wait`. An answer to a request that is no longer pending is ignored. `thread_id`
+    /// and `turn_id` are already checked.
+    pub async fn answer_and_watch(
+        &self,
+        thread_id: &str,
+        turn_id: Option<&str>,
+        answers: Vec<(u64, Verdict)>,
+        wait: Duration,
+        watcher: &mut dyn Watcher,
+    ) -> Result<TurnOutcome, BridgeError> {
+        let Some(handle) = self.client.find_turn(thread_id, turn_id) else {
+            let result = self.turn_from_history(thread_id, turn_id).await?;
+            return Ok(TurnOutcome::Ran {
+                result: Box::new(result),
+                ending: Ending::Finished,
+            });
+        };
+        for (key, verdict) in answers {
+            handle.resolve(key, verdict);
         }
+        let (ending, _) = watch::watch(
+            &self.client,
+            &handle,
+            Deadline::returning_after(wait),
+            watcher,
+        )
+        .await;
+        Ok(TurnOutcome::Ran {
+            result: Box::new(TurnResult::of(&handle, self.door)),
+            ending,
+        })
     }
 
     /// `codex_interrupt`: stop a running turn; its result says `interrupted`.

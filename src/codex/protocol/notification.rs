@@ -62,6 +62,8 @@ pub enum TurnEvent {
         error: TurnError,
         will_retry: bool,
     },
+    /// `serverRequest/resolved`: a server request was answered (by anyone) or cleared.
+    RequestResolved { request_id: Value },
     /// Known-irrelevant or unknown method: kept only for logging.
     Other { method: String },
 }
@@ -92,6 +94,7 @@ pub const DECODED_FIELDS: &[(&str, &[&str])] = &[
         "thread/tokenUsage/updated",
         &["threadId", "turnId", "tokenUsage.last", "tokenUsage.total"],
     ),
+    ("serverRequest/resolved", &["threadId", "requestId"]),
     (
         "error",
         &[
@@ -136,6 +139,12 @@ struct ErrorBody {
     error: TurnError,
     #[serde(default)]
     will_retry: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ResolvedBody {
+    request_id: Value,
 }
 
 #[derive(Deserialize)]
@@ -196,6 +205,11 @@ impl TurnEvent {
                 error: b.body.error,
                 will_retry: b.body.will_retry,
             }),
+            "serverRequest/resolved" => {
+                parse::<ResolvedBody>(params).map(|b| TurnEvent::RequestResolved {
+                    request_id: b.request_id,
+                })
+            }
             _ => None,
         };
         decoded.unwrap_or_else(|| TurnEvent::Other {
@@ -213,7 +227,7 @@ impl TurnEvent {
             | TurnEvent::TokenUsage { turn_id, .. }
             | TurnEvent::Error { turn_id, .. } => Some(turn_id),
             TurnEvent::Completed { turn } => Some(&turn.id),
-            TurnEvent::Other { .. } => None,
+            TurnEvent::RequestResolved { .. } | TurnEvent::Other { .. } => None,
         }
     }
 }
@@ -253,6 +267,7 @@ mod tests {
             "item/completed",
             "item/agentMessage/delta",
             "thread/tokenUsage/updated",
+            "serverRequest/resolved",
             "error",
         ] {
             assert!(

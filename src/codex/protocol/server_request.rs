@@ -15,8 +15,12 @@ pub enum ServerRequestKind {
     PermissionsApproval,
     /// `item/tool/requestUserInput`
     ToolUserInput,
-    /// `mcpServer/elicitation/request`
+    /// `mcpServer/elicitation/request`: a form (or URL) one of Codex's own MCP servers asks
+    /// the user to fill in.
     McpServerElicitation,
+    /// `mcpServer/elicitation/request` marked `_meta.codex_approval_kind: "mcp_tool_call"`:
+    /// Codex asks whether one of its MCP servers' tools may run.
+    McpToolCallApproval,
     /// `item/tool/call`
     DynamicToolCall,
     /// `account/chatgptAuthTokens/refresh`
@@ -92,6 +96,7 @@ pub const SERVER_REQUEST_FIELDS: &[(&str, &[&str])] = &[
             "mode",
             "message",
             "requestedSchema",
+            "_meta",
         ],
     ),
     ("item/tool/call", &["threadId", "turnId", "tool"]),
@@ -118,7 +123,17 @@ pub struct ServerRequest {
 
 impl ServerRequest {
     pub fn new(id: Value, method: String, params: Value) -> ServerRequest {
-        let kind = ServerRequestKind::from_method(&method);
+        let mut kind = ServerRequestKind::from_method(&method);
+        // Codex asks its MCP tool-call approvals through the elicitation method, marked in
+        // `_meta` (with `tool_name` and `tool_params` beside the marker).
+        if kind == ServerRequestKind::McpServerElicitation
+            && params
+                .pointer("/_meta/codex_approval_kind")
+                .and_then(Value::as_str)
+                == Some("mcp_tool_call")
+        {
+            kind = ServerRequestKind::McpToolCallApproval;
+        }
         ServerRequest {
             id,
             method,

@@ -1,10 +1,13 @@
 //! Turn tools: `codex_ask`, `codex_continue_thread`, `codex_wait`, `codex_interrupt`.
 
-use rmcp::handler::server::tool::schema_for_output;
+use std::collections::BTreeMap;
+
+use rmcp::handler::server::tool::{schema_for_output, InputResponses, RequestState};
 use rmcp::handler::server::wrapper::Parameters;
-use rmcp::model::CallToolResult;
+use rmcp::model::{CallToolResponse, CallToolResult};
 use rmcp::service::RequestContext;
 use rmcp::{tool, tool_router, RoleServer};
+use serde_json::Value;
 
 use crate::bridge::ops::turns::{Ask, Continue, NewThread, Waiting};
 use crate::bridge::results::TurnResult;
@@ -27,9 +30,16 @@ impl McpServer {
     async fn codex_ask(
         &self,
         Parameters(params): Parameters<AskParams>,
+        RequestState(state): RequestState,
+        InputResponses(responses): InputResponses,
         context: RequestContext<RoleServer>,
-    ) -> CallToolResult {
-        let mut call = Call::new(&context);
+    ) -> CallToolResponse {
+        let mut call = Call::new("codex_ask", &context);
+        if let Some(state) = state {
+            return self
+                .retry(call, &state, responses, params.turn.wait_seconds)
+                .await;
+        }
         let ask = Ask {
             prompt: params.prompt,
             new: NewThread {
@@ -40,12 +50,11 @@ impl McpServer {
             },
             options: params.turn,
         };
-        let asker = call.asker();
         let outcome = self
             .bridge
-            .ask(ask, asker, Waiting::ForCall, &mut call.watcher)
+            .ask(ask, call.can_ask, Waiting::ForCall, &mut call.watcher)
             .await;
-        call.answer_turn(outcome).await
+        call.answer(outcome, &self.input).await
     }
 
     /// Send a follow-up to an existing Codex thread (from codex_ask, codex_list_threads, or
@@ -59,20 +68,26 @@ impl McpServer {
     async fn codex_continue_thread(
         &self,
         Parameters(params): Parameters<ContinueParams>,
+        RequestState(state): RequestState,
+        InputResponses(responses): InputResponses,
         context: RequestContext<RoleServer>,
-    ) -> CallToolResult {
-        let mut call = Call::new(&context);
+    ) -> CallToolResponse {
+        let mut call = Call::new("codex_continue_thread", &context);
+        if let Some(state) = state {
+            return self
+                .retry(call, &state, responses, params.turn.wait_seconds)
+                .await;
+        }
         let next = Continue {
             thread_id: params.thread_id,
             prompt: params.prompt,
             options: params.turn,
         };
-        let asker = call.asker();
         let outcome = self
             .bridge
-            .continue_thread(next, asker, Waiting::ForCall, &mut call.watcher)
+            .continue_thread(next, call.can_ask, Waiting::ForCall, &mut call.watcher)
             .await;
-        call.answer_turn(outcome).await
+        call.answer(outcome, &self.input).await
     }
 
     /// Wait for a Codex turn that was still "running" when its call returned. Returns the
@@ -85,10 +100,17 @@ impl McpServer {
     async fn codex_wait(
         &self,
         Parameters(params): Parameters<WaitParams>,
+        RequestState(state): RequestState,
+        InputResponses(responses): InputResponses,
         context: RequestContext<RoleServer>,
-    ) -> CallToolResult {
-        let mut call = Call::new(&context);
-        let result = self
+    ) -> CallToolResponse {
+        let mut call = Call::new("codex_wait", &context);
+        if let Some(state) = state {
+            return self
+                .retry(call, &state, responses, params.wait_seconds)
+                .await;
+        }
+        let outcome = self
             .bridge
             .wait(
                 &params.thread_id,
@@ -97,7 +119,7 @@ impl McpServer {
                 &mut call.watcher,
             )
             .await;
-        call.answer(result).await
+        call.answer(outcome, &self.input).await
     }
 
     /// Stop a running Codex turn. The thread stays usable for the next turn.
@@ -118,5 +140,37 @@ impl McpServer {
             Ok(result) => render::turn(&result),
             Err(error) => render::error(&error),
         }
+    }
+}
+
+impl McpServer {
+    /// An MCP 2026-07-28 client's retry of a turn call that answered input-required: give
+    /// Codex the human's answers and go on watching the same turn. Never starts new work.
+    async fn retry(
+        &self,
+        mut call: Call,
+        state: &str,
+        responses: Option<BTreeMap<String, Value>>,
+        wait_seconds: Option<f64>,
+    ) -> CallToolResponse {
+        let retry = match self.input.open(call.tool(), state, responses) {
+            Ok(retry) => retry,
+            Err(message) => return render::error_text(&message).into(),
+        };
+        let wait = match self.bridge.ceilings.check_wait(wait_seconds) {
+            Ok(wait) => wait,
+            Err(error) => return render::error(&error).into(),
+        };
+        let outcome = self
+            .bridge
+            .answer_and_watch(
+                &retry.thread_id,
+                Some(&retry.turn_id),
+                retry.answers,
+                wait,
+                &mut call.watcher,
+            )
+            .await;
+        call.answer(outcome, &self.input).await
     }
 }

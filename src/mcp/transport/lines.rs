@@ -12,12 +12,19 @@
 //! Notifications and responses that cannot be read are never answered (JSON-RPC forbids it);
 //! they are logged. Everything readable is handed to rmcp unchanged, and the server keeps
 //! serving.
+//!
+//! Before a session's lifecycle starts (an `initialize`, or a first request carrying MCP
+//! 2026-07-28's required `_meta`), a request that is neither gets an error saying what to
+//! send first, and a notification is dropped: rmcp would otherwise end the session on it.
 
 use std::future::Future;
 use std::io;
 use std::sync::Arc;
 
-use rmcp::model::{ClientJsonRpcMessage, ErrorCode, ErrorData, RequestId, ServerJsonRpcMessage};
+use rmcp::model::{
+    ClientJsonRpcMessage, ClientRequest, ErrorCode, ErrorData, GetMeta, ProtocolVersion, RequestId,
+    ServerJsonRpcMessage,
+};
 use rmcp::transport::Transport;
 use rmcp::RoleServer;
 use serde_json::Value;
@@ -34,6 +41,8 @@ pub struct LineTransport<R, W> {
     discarding: bool,
     /// rmcp's messages and this transport's own answers, one whole line at a time.
     write: Arc<tokio::sync::Mutex<W>>,
+    /// The session's lifecycle has started (see the module doc).
+    started: bool,
 }
 
 impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> LineTransport<R, W> {
@@ -43,6 +52,7 @@ impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> LineTransport<R, W> {
             line: Vec::new(),
             discarding: false,
             write: Arc::new(tokio::sync::Mutex::new(write)),
+            started: false,
         }
     }
 }
@@ -114,10 +124,12 @@ where
             }
             let text = trim_line(&line);
             if !text.iter().all(u8::is_ascii_whitespace) {
-                match read_message(text) {
-                    Ok(message) => return Some(message),
-                    Err(Some(answer)) => write_line(&self.write, &answer).await.ok()?,
-                    Err(None) => {}
+                match read_message(text).map(|message| self.before_lifecycle(message)) {
+                    Ok(Ok(message)) => return Some(message),
+                    Ok(Err(Some(answer))) | Err(Some(answer)) => {
+                        write_line(&self.write, &answer).await.ok()?
+                    }
+                    Ok(Err(None)) | Err(None) => {}
                 }
             }
             if read == 0 {
@@ -132,6 +144,50 @@ where
     }
 }
 
+impl<R, W> LineTransport<R, W> {
+    /// Let a message through once the lifecycle has started; before that, only what
+    /// starts it (or a ping, or `server/discover`).
+    fn before_lifecycle(
+        &mut self,
+        message: ClientJsonRpcMessage,
+    ) -> Result<ClientJsonRpcMessage, Option<Box<ServerJsonRpcMessage>>> {
+        if self.started {
+            return Ok(message);
+        }
+        match &message {
+            ClientJsonRpcMessage::Request(request) => match &request.request {
+                ClientRequest::InitializeRequest(_) => {
+                    self.started = true;
+                    Ok(message)
+                }
+                ClientRequest::PingRequest(_) | ClientRequest::DiscoverRequest(_) => Ok(message),
+                other => {
+                    let missing = other
+                        .get_meta()
+                        .missing_required_keys(&ProtocolVersion::V_2026_07_28);
+                    if missing.is_empty() {
+                        self.started = true;
+                        return Ok(message);
+                    }
+                    Err(Some(error(
+                        ErrorCode::INVALID_REQUEST,
+                        format!(
+                            "Not initialized: send `initialize` first (MCP 2025-11-25 and older), or give every request the _meta keys of MCP 2026-07-28 (missing: {})",
+                            missing.join(", ")
+                        ),
+                        Some(request.id.clone()),
+                    )))
+                }
+            },
+            ClientJsonRpcMessage::Notification(_) => {
+                tracing::warn!("dropping a notification sent before the session started");
+                Err(None)
+            }
+            ClientJsonRpcMessage::Response(_) | ClientJsonRpcMessage::Error(_) => Err(None),
+        }
+    }
+}
+
 fn trim_line(line: &[u8]) -> &[u8] {
     let line = line.strip_suffix(b"\n").unwrap_or(line);
     let line = line.strip_suffix(b"\r").unwrap_or(line);
@@ -139,7 +195,10 @@ fn trim_line(line: &[u8]) -> &[u8] {
 }
 
 fn error(code: ErrorCode, message: String, id: Option<RequestId>) -> Box<ServerJsonRpcMessage> {
-    Box::new(ServerJsonRpcMessage::error(ErrorData::new(code, message, None), id))
+    Box::new(ServerJsonRpcMessage::error(
+        ErrorData::new(code, message, None),
+        id,
+    ))
 }
 
 /// The message on a line; or the answer it gets (`Err(None)`: no answer, a notification).
