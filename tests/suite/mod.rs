@@ -4,6 +4,7 @@ mod approvals;
 mod architecture;
 mod bench_smoke;
 mod cli;
+mod clients;
 mod conformance;
 mod embedded;
 mod fake_app_server;
