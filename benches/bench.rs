@@ -25,6 +25,11 @@
 mod codex_env;
 #[path = "../tests/common/fake_model.rs"]
 mod fake_model;
+// fake_model's HTTP plumbing and its scripted mode.
+#[path = "../tests/common/http.rs"]
+mod http;
+#[path = "../tests/common/script.rs"]
+mod script;
 
 use std::collections::HashMap;
 use std::io::Write;

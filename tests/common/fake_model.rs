@@ -1,12 +1,14 @@
 //! A fake OpenAI Responses API for driving the real `codex app-server` in tests.
 //!
 //! `FakeModel::start()` listens on `127.0.0.1:<random port>` and speaks just enough HTTP/1.1 for
-//! Codex: one request per connection, answered with `Connection: close`. It is written on bare
-//! tokio sockets (no hyper/axum) so the test build stays small.
+//! Codex (see [`super::http`]).
 //!
 //! Routes:
 //! - `GET /v1/models` (any query) -> `{"models":[]}`.
 //! - `POST /v1/responses` -> a Server-Sent-Events stream decided by the request body (below).
+//!
+//! `FakeModel::scripted(script)` is the model of an outer Codex that has the bridge as an MCP
+//! server: a [`Script`] decides every reply (see [`FakeModel::scripted`]). Otherwise:
 //!
 //! The reply is rule based, so one server can serve many concurrent tests. If the last `input` item
 //! is a `function_call_output` / `custom_tool_call_output`, the model says `saw: <output text>`.
@@ -47,24 +49,21 @@
 //! - declined approval: `exec_command failed: CreateProcess { message: "Rejected(\"rejected by user\")" }`.
 #![allow(dead_code)]
 
-use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::task::{JoinHandle, JoinSet};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
 
-/// Upper bound for request headers and bodies; Codex requests are far below this.
-const MAX_REQUEST_BYTES: usize = 64 * 1024 * 1024;
+use super::http::{read_request, serve, write_json, write_sse_head, Server};
+use super::script::{Gate, Script, Step};
 
 /// A running fake model server. Dropping it stops the server and every open connection.
 pub struct FakeModel {
-    addr: SocketAddr,
+    server: Server,
     state: Arc<State>,
-    accept_task: JoinHandle<()>,
 }
 
 #[derive(Default)]
@@ -72,6 +71,9 @@ struct State {
     requests: Mutex<Vec<Value>>,
     dropped: AtomicUsize,
     next_id: AtomicU64,
+    /// Set for the model of an outer Codex (see [`FakeModel::scripted`]).
+    script: Option<Script>,
+    gate: Gate,
 }
 
 impl State {
@@ -81,44 +83,40 @@ impl State {
 }
 
 impl FakeModel {
-    /// Binds a random local port and starts serving.
+    /// Binds a random local port and starts serving, answering by the rules above.
     pub async fn start() -> FakeModel {
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("fake model: bind 127.0.0.1:0");
-        let addr = listener.local_addr().expect("fake model: local_addr");
-        let state = Arc::new(State::default());
-        let accept_state = state.clone();
-        let accept_task = tokio::spawn(async move {
-            // The JoinSet lives inside this task, so aborting the accept task (on drop) also aborts
-            // every connection task, including HANG streams that would otherwise never end.
-            let mut connections = JoinSet::new();
-            loop {
-                tokio::select! {
-                    accepted = listener.accept() => {
-                        let Ok((stream, _)) = accepted else {
-                            // e.g. out of file descriptors: back off instead of spinning.
-                            tokio::time::sleep(Duration::from_millis(10)).await;
-                            continue;
-                        };
-                        let state = accept_state.clone();
-                        connections.spawn(async move { serve_connection(stream, state).await });
-                    }
-                    // Reap finished connections so the set does not grow without bound.
-                    Some(_) = connections.join_next(), if !connections.is_empty() => {}
-                }
-            }
-        });
-        FakeModel {
-            addr,
-            state,
-            accept_task,
-        }
+        FakeModel::with_state(State::default()).await
+    }
+
+    /// The model of an OUTER Codex that uses the bridge as an MCP server: every
+    /// `POST /v1/responses` is answered by `script`, given the text of each
+    /// `function_call_output` in the request's `input`. A [`Step::Call`] becomes a
+    /// `function_call` item named inside the namespace Codex offers the MCP server's tools in
+    /// (`{"name": "codex_ask", "namespace": "mcp__<server>"}`; a flat `mcp__<server>__codex_ask`
+    /// is refused by Codex as an unsupported call).
+    pub async fn scripted(script: Script) -> FakeModel {
+        FakeModel::with_state(State {
+            script: Some(script),
+            ..State::default()
+        })
+        .await
+    }
+
+    async fn with_state(state: State) -> FakeModel {
+        let state = Arc::new(state);
+        let serving = state.clone();
+        let server = serve(move |stream| serve_connection(stream, serving.clone())).await;
+        FakeModel { server, state }
+    }
+
+    /// Lets [`Step::AfterGate`] answers of a scripted model go out.
+    pub fn open_gate(&self) {
+        self.state.gate.open();
     }
 
     /// Base URL for a Codex `model_providers.<id>.base_url`, e.g. `http://127.0.0.1:PORT/v1`.
     pub fn base_url(&self) -> String {
-        format!("http://{}/v1", self.addr)
+        format!("http://{}/v1", self.server.addr)
     }
 
     /// Every `POST /v1/responses` body seen so far, in arrival order.
@@ -169,37 +167,14 @@ impl FakeModel {
     }
 }
 
-impl Drop for FakeModel {
-    fn drop(&mut self) {
-        self.accept_task.abort();
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
-// HTTP plumbing
-
-struct Request {
-    method: String,
-    path: String,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-impl Request {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
+// Serving a request
 
 async fn serve_connection(mut stream: TcpStream, state: Arc<State>) {
     let Some(request) = read_request(&mut stream).await else {
         return;
     };
-    let path = request.path.split('?').next().unwrap_or_default();
-    match (request.method.as_str(), path) {
+    match (request.method.as_str(), request.path()) {
         ("GET", "/v1/models") => {
             let _ = write_json(&mut stream, "200 OK", &json!({ "models": [] })).await;
         }
@@ -215,11 +190,11 @@ async fn serve_connection(mut stream: TcpStream, state: Arc<State>) {
                 let _ = write_json(&mut stream, "415 Unsupported Media Type", &error).await;
                 return;
             }
-            let body: Value = match serde_json::from_slice(&request.body) {
+            let body = match request.json() {
                 Ok(body) => body,
                 Err(err) => {
                     let error = json!({ "error": {
-                        "message": format!("fake model: body is not JSON: {err}"),
+                        "message": format!("fake model: {err}"),
                         "type": "invalid_request_error",
                     }});
                     let _ = write_json(&mut stream, "400 Bad Request", &error).await;
@@ -231,7 +206,10 @@ async fn serve_connection(mut stream: TcpStream, state: Arc<State>) {
                 .lock()
                 .expect("fake model: requests lock")
                 .push(body.clone());
-            let reply = decide(&body);
+            let reply = match &state.script {
+                Some(script) => scripted(&body, script, &state.gate).await,
+                None => decide(&body),
+            };
             respond(&mut stream, &state, reply).await;
         }
         _ => {
@@ -239,125 +217,6 @@ async fn serve_connection(mut stream: TcpStream, state: Arc<State>) {
             let _ = write_json(&mut stream, "404 Not Found", &error).await;
         }
     }
-}
-
-/// Reads one request: headers, then a body framed by Content-Length or chunked encoding.
-/// Returns None when the peer sends garbage or hangs up early; the connection is just closed.
-async fn read_request(stream: &mut TcpStream) -> Option<Request> {
-    let mut buf = Vec::with_capacity(8192);
-    let header_end = loop {
-        if let Some(pos) = find(&buf, b"\r\n\r\n") {
-            break pos;
-        }
-        if buf.len() > MAX_REQUEST_BYTES || read_more(stream, &mut buf).await? == 0 {
-            return None;
-        }
-    };
-    let head = std::str::from_utf8(&buf[..header_end]).ok()?;
-    let mut lines = head.split("\r\n");
-    let mut request_line = lines.next()?.split(' ');
-    let method = request_line.next()?.to_string();
-    let path = request_line.next()?.to_string();
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|line| line.split_once(':'))
-        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
-        .collect();
-    let mut request = Request {
-        method,
-        path,
-        headers,
-        body: Vec::new(),
-    };
-    let mut rest = buf.split_off(header_end + 4);
-
-    if request
-        .header("expect")
-        .is_some_and(|e| e.eq_ignore_ascii_case("100-continue"))
-    {
-        stream
-            .write_all(b"HTTP/1.1 100 Continue\r\n\r\n")
-            .await
-            .ok()?;
-    }
-
-    let chunked = request
-        .header("transfer-encoding")
-        .is_some_and(|te| te.to_ascii_lowercase().contains("chunked"));
-    if chunked {
-        request.body = read_chunked(stream, rest).await?;
-    } else {
-        let len: usize = match request.header("content-length") {
-            Some(len) => len.parse().ok()?,
-            None => 0,
-        };
-        if len > MAX_REQUEST_BYTES {
-            return None;
-        }
-        while rest.len() < len {
-            if read_more(stream, &mut rest).await? == 0 {
-                return None;
-            }
-        }
-        rest.truncate(len);
-        request.body = rest;
-    }
-    Some(request)
-}
-
-/// Decodes a chunked body; `buf` holds bytes already read past the headers. Trailers are skipped.
-async fn read_chunked(stream: &mut TcpStream, mut buf: Vec<u8>) -> Option<Vec<u8>> {
-    let mut body = Vec::new();
-    loop {
-        let line_end = loop {
-            if let Some(pos) = find(&buf, b"\r\n") {
-                break pos;
-            }
-            if read_more(stream, &mut buf).await? == 0 {
-                return None;
-            }
-        };
-        let size_line = std::str::from_utf8(&buf[..line_end]).ok()?;
-        let size_hex = size_line.split(';').next()?.trim();
-        let size = usize::from_str_radix(size_hex, 16).ok()?;
-        buf.drain(..line_end + 2);
-        if size == 0 {
-            // Trailer section ends with an empty line; we do not need it, and the connection is
-            // closed after the answer anyway, so stop here.
-            return Some(body);
-        }
-        if body.len() + size > MAX_REQUEST_BYTES {
-            return None;
-        }
-        while buf.len() < size + 2 {
-            if read_more(stream, &mut buf).await? == 0 {
-                return None;
-            }
-        }
-        body.extend_from_slice(&buf[..size]);
-        buf.drain(..size + 2);
-    }
-}
-
-async fn read_more<R: AsyncRead + Unpin>(stream: &mut R, buf: &mut Vec<u8>) -> Option<usize> {
-    let mut chunk = [0u8; 16 * 1024];
-    let n = stream.read(&mut chunk).await.ok()?;
-    buf.extend_from_slice(&chunk[..n]);
-    Some(n)
-}
-
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
-}
-
-async fn write_json(stream: &mut TcpStream, status: &str, body: &Value) -> std::io::Result<()> {
-    let body = body.to_string();
-    let head = format!(
-        "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
-        body.len()
-    );
-    stream.write_all(head.as_bytes()).await?;
-    stream.write_all(body.as_bytes()).await?;
-    stream.shutdown().await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -382,6 +241,12 @@ enum Reply {
     Deltas(usize),
     Slow(u64, String),
     Hang,
+    /// A function call to an MCP tool (scripted mode).
+    Call {
+        namespace: Option<String>,
+        name: String,
+        arguments: String,
+    },
 }
 
 /// The directives in the order they are looked for; the earliest occurrence in the prompt wins.
@@ -469,6 +334,49 @@ fn decide(body: &Value) -> Reply {
         }
         _ => unreachable!("every directive is handled"),
     }
+}
+
+/// Scripted mode: the script's next step, from the tool outputs in `input` so far.
+async fn scripted(body: &Value, script: &Script, gate: &Gate) -> Reply {
+    let outputs: Vec<String> = body["input"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|item| {
+            matches!(
+                item["type"].as_str(),
+                Some("function_call_output" | "custom_tool_call_output")
+            )
+        })
+        .map(|item| output_text(&item["output"]))
+        .collect();
+    match gate.pass(script(&outputs)).await {
+        Step::Call { tool, args } => match mcp_namespace_of(body, &tool) {
+            Some(namespace) => Reply::Call {
+                namespace: Some(namespace),
+                name: tool,
+                arguments: args.to_string(),
+            },
+            None => Reply::Text(format!("the tool {tool} was not offered to the model")),
+        },
+        Step::Answer(text) => Reply::Text(text),
+        Step::AfterGate(_) => unreachable!("the gate unwraps it"),
+    }
+}
+
+/// The namespace (`mcp__<server>`) in which the request offers the MCP tool `tool`.
+fn mcp_namespace_of(body: &Value, tool: &str) -> Option<String> {
+    body["tools"]
+        .as_array()?
+        .iter()
+        .filter(|entry| entry["type"] == "namespace")
+        .find(|entry| {
+            entry["tools"]
+                .as_array()
+                .is_some_and(|tools| tools.iter().any(|t| t["name"] == tool))
+        })
+        .and_then(|entry| entry["name"].as_str())
+        .map(str::to_string)
 }
 
 /// Position of `directive` in `prompt`, ignoring hits glued to letters/digits (`CHANGE`, `RUNS`).
@@ -628,8 +536,7 @@ async fn respond(stream: &mut TcpStream, state: &State, reply: Reply) {
         let _ = write_json(stream, "500 Internal Server Error", &error).await;
         return;
     }
-    let head = "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncache-control: no-cache\r\nconnection: close\r\n\r\n";
-    if stream.write_all(head.as_bytes()).await.is_err() {
+    if write_sse_head(stream).await.is_err() {
         return;
     }
     let mut sse = Sse {
@@ -730,6 +637,23 @@ async fn stream_reply(sse: &mut Sse<'_>, reply: Reply) -> Result<(), ()> {
             let _ = sse.stream.flush().await;
             sse.client_gone_within(None).await;
             return Err(());
+        }
+        Reply::Call {
+            namespace,
+            name,
+            arguments,
+        } => {
+            let mut item = json!({
+                "type": "function_call",
+                "id": sse.state.fresh_id("fc"),
+                "call_id": sse.state.fresh_id("call"),
+                "name": name,
+                "arguments": arguments,
+            });
+            if let Some(namespace) = namespace {
+                item["namespace"] = json!(namespace);
+            }
+            sse.item_done(item).await?;
         }
         Reply::Fail => unreachable!("answered before streaming"),
     }

@@ -5,6 +5,7 @@ mod architecture;
 mod arguments;
 mod bench_smoke;
 mod cli;
+mod clients;
 mod conformance;
 mod embedded;
 mod fake_app_server;
