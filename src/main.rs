@@ -102,6 +102,11 @@ async fn run(cli: Cli) -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
+            if ceilings.implicit_root_is_home() {
+                tracing::warn!(
+                    "no --allowed-root: Codex may work anywhere in your home directory (the directory the bridge was started in) unless the client offers MCP roots; pass --allowed-root DIR to narrow it"
+                );
+            }
             let client = Arc::new(CodexClient::new(settings, ConnectionOptions::default()));
             let server = match mcp::server(Bridge::new(client, ceilings, Door::Mcp)) {
                 Ok(server) => server,

@@ -6,6 +6,6 @@ from mcp import StdioServerParameters
 # environment: pass on what else Codex reads.
 codex_bridge = StdioServerParameters(
     command="codex-bridge",
-    args=["serve"],
+    args=["serve", "--allowed-root", "/home/me/src"],
     env={name: os.environ[name] for name in ("CODEX_HOME", "OPENAI_API_KEY") if name in os.environ},
 )

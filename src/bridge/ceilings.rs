@@ -11,21 +11,42 @@ use std::time::Duration;
 use super::error::BridgeError;
 use super::sandbox::Sandbox;
 
+/// Where a call's `cwd` may be.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Roots {
+    /// The operator's `--allowed-root`s (canonical paths; symlinks resolved).
+    Explicit(Vec<PathBuf>),
+    /// None given: the client's MCP roots when it offers them, else the directory the
+    /// bridge was started in, unless that directory is no place to work in (the
+    /// filesystem's root, a package runner's cache): then `start` is `None`, and calls are
+    /// refused with `why`.
+    Implicit {
+        start: Option<PathBuf>,
+        why: Option<String>,
+    },
+}
+
 /// What tool calls may ask for, resolved.
 #[derive(Debug, Clone)]
 pub struct Ceilings {
     pub max_sandbox: Sandbox,
     /// Whether `approval_policy: "allow"` and `allow_commands` are permitted.
     pub allow_approvals: bool,
-    /// Canonical paths (symlinks resolved); the first is the default `cwd`.
-    pub allowed_roots: Vec<PathBuf>,
+    /// Where a call's `cwd` may be; the first allowed root is the default `cwd`.
+    pub roots: Roots,
     /// `wait_seconds` when a call gives none.
     pub default_wait: Duration,
     /// The largest `wait_seconds` accepted.
     pub max_wait: Duration,
     /// Default deadline for a human to answer an `ask` approval.
     pub approval_timeout: Duration,
+    /// The most characters a tool result may hold (its text and its structured content
+    /// together); longer results are trimmed (see the MCP door's rendering).
+    pub max_result_chars: usize,
 }
+
+/// Claude Code rejects tool results over 1 MB, and many clients cut far lower.
+pub const DEFAULT_MAX_RESULT_CHARS: usize = 100_000;
 
 /// `wait_seconds` bounds unless the operator says otherwise: the default stays below the
 /// tool-call time-outs of common clients (Codex's 60 s).
@@ -33,8 +54,9 @@ pub const DEFAULT_WAIT: Duration = Duration::from_secs(50);
 pub const MAX_WAIT: Duration = Duration::from_secs(3600);
 
 impl Ceilings {
-    /// Ceilings with the default waits. `roots` empty means the current directory. Each
-    /// root must exist; it is canonicalised so that symlinks cannot escape it later.
+    /// Ceilings with the default waits. `roots` empty means implicit roots (see [`Roots`]).
+    /// Each explicit root must exist; it is canonicalised so that symlinks cannot escape it
+    /// later.
     pub fn new(
         max_sandbox: Sandbox,
         allow_approvals: bool,
@@ -42,27 +64,30 @@ impl Ceilings {
         approval_timeout: Duration,
     ) -> Result<Ceilings, BridgeError> {
         let roots = if roots.is_empty() {
-            vec![std::env::current_dir().map_err(|e| {
+            let start = std::env::current_dir().map_err(|e| {
                 BridgeError::invalid(format!("cannot read the current directory: {e}"))
-            })?]
+            })?;
+            implicit_roots(&start)
         } else {
-            roots.to_vec()
+            Roots::Explicit(
+                roots
+                    .iter()
+                    .map(|root| {
+                        std::fs::canonicalize(root).map_err(|e| {
+                            BridgeError::invalid(format!("--allowed-root {}: {e}", root.display()))
+                        })
+                    })
+                    .collect::<Result<Vec<_>, _>>()?,
+            )
         };
-        let allowed_roots = roots
-            .iter()
-            .map(|root| {
-                std::fs::canonicalize(root).map_err(|e| {
-                    BridgeError::invalid(format!("--allowed-root {}: {e}", root.display()))
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
         Ok(Ceilings {
             max_sandbox,
             allow_approvals,
-            allowed_roots,
+            roots,
             default_wait: DEFAULT_WAIT,
             max_wait: MAX_WAIT,
             approval_timeout: approval_timeout.max(Duration::from_secs(1)),
+            max_result_chars: DEFAULT_MAX_RESULT_CHARS,
         })
     }
 
@@ -80,11 +105,42 @@ impl Ceilings {
         Ok(self)
     }
 
+    /// The roots a call may work in: the operator's, else the client's MCP roots (canonical
+    /// paths) when it offers some, else the start directory; an error when there is none.
+    pub fn allowed_roots(
+        &self,
+        client_roots: Option<&[PathBuf]>,
+    ) -> Result<Vec<PathBuf>, BridgeError> {
+        match &self.roots {
+            Roots::Explicit(roots) => Ok(roots.clone()),
+            Roots::Implicit { start, why } => match (client_roots, start) {
+                (Some(roots), _) if !roots.is_empty() => Ok(roots.to_vec()),
+                (_, Some(start)) => Ok(vec![start.clone()]),
+                (_, None) => Err(BridgeError::argument(
+                    "cwd",
+                    format!(
+                        "has no allowed root to be in: {}, and the client offered no MCP roots. The operator must start codex-bridge with --allowed-root DIR (the folder Codex may work in)",
+                        why.as_deref().unwrap_or("the bridge has no usable working directory")
+                    ),
+                )),
+            },
+        }
+    }
+
     /// Resolve and check a requested working directory: absolute, existing, a directory, and
-    /// (after following symlinks and `..`) inside an allowed root. `None` means the first root.
-    pub fn check_cwd(&self, requested: Option<&str>) -> Result<PathBuf, BridgeError> {
+    /// (after following symlinks and `..`) inside an allowed root (see [`Self::allowed_roots`]).
+    /// `None` means the first allowed root.
+    pub fn check_cwd(
+        &self,
+        requested: Option<&str>,
+        client_roots: Option<&[PathBuf]>,
+    ) -> Result<PathBuf, BridgeError> {
+        let allowed = self.allowed_roots(client_roots)?;
         let Some(requested) = requested else {
-            return Ok(self.allowed_roots[0].clone());
+            return allowed
+                .first()
+                .cloned()
+                .ok_or_else(|| BridgeError::argument("cwd", "has no allowed root to default to"));
         };
         let path = Path::new(requested);
         if !path.is_absolute() {
@@ -102,29 +158,35 @@ impl Ceilings {
                 format!("{requested:?} is not a directory"),
             ));
         }
-        if !self
-            .allowed_roots
-            .iter()
-            .any(|root| canonical.starts_with(root))
-        {
+        if !allowed.iter().any(|root| canonical.starts_with(root)) {
             return Err(BridgeError::argument(
                 "cwd",
                 format!(
                     "{requested:?} (resolved to {}) is outside the allowed roots ({}); the operator can add one with --allowed-root",
                     canonical.display(),
-                    self.roots_list()
+                    allowed
+                        .iter()
+                        .map(|root| root.display().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             ));
         }
         Ok(canonical)
     }
 
-    fn roots_list(&self) -> String {
-        self.allowed_roots
-            .iter()
-            .map(|root| root.display().to_string())
-            .collect::<Vec<_>>()
-            .join(", ")
+    /// The start directory is the user's home: a wide root the operator probably did not
+    /// mean (warn once, at start).
+    pub fn implicit_root_is_home(&self) -> bool {
+        match (&self.roots, std::env::var_os("HOME")) {
+            (
+                Roots::Implicit {
+                    start: Some(start), ..
+                },
+                Some(home),
+            ) => std::fs::canonicalize(home).is_ok_and(|home| &home == start),
+            _ => false,
+        }
     }
 
     pub fn check_sandbox(&self, requested: Sandbox) -> Result<Sandbox, BridgeError> {
@@ -160,6 +222,51 @@ impl Ceilings {
     }
 }
 
+/// The implicit roots for a bridge started in `start`: no usable root when that is the
+/// filesystem's root (desktop clients start servers there) or a package runner's cache (`npx`
+/// starts servers in its own folder).
+pub fn implicit_roots(start: &Path) -> Roots {
+    let start = std::fs::canonicalize(start).unwrap_or_else(|_| start.to_path_buf());
+    let why = if start.parent().is_none() {
+        Some(format!(
+            "the bridge was started in {} (the filesystem's root, as desktop clients do)",
+            start.display()
+        ))
+    } else if is_package_runner_cache(&start) {
+        Some(format!(
+            "the bridge was started in {}, a package runner's cache (npx, uvx, pnpm dlx, bunx start servers there)",
+            start.display()
+        ))
+    } else {
+        None
+    };
+    match why {
+        Some(why) => Roots::Implicit {
+            start: None,
+            why: Some(why),
+        },
+        None => Roots::Implicit {
+            start: Some(start),
+            why: None,
+        },
+    }
+}
+
+fn is_package_runner_cache(path: &Path) -> bool {
+    let text = path.to_string_lossy();
+    [
+        "/_npx/",
+        "/.npm/",
+        "/.cache/uv/",
+        "/pnpm/dlx",
+        "/.pnpm-store/",
+        "/.bun/install/",
+        "/bunx-",
+    ]
+    .iter()
+    .any(|marker| text.contains(marker) || text.ends_with(marker.trim_end_matches('/')))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -186,7 +293,7 @@ mod tests {
         std::os::unix::fs::symlink(&outside, root.join("escape")).expect("symlink");
         let c = ceilings(&root);
         assert!(c
-            .check_cwd(Some(root.join("sub").to_str().expect("utf8")))
+            .check_cwd(Some(root.join("sub").to_str().expect("utf8")), None)
             .is_ok());
         for bad in [
             root.join("sub/../..").display().to_string(),
@@ -194,7 +301,10 @@ mod tests {
             "relative/path".to_string(),
             root.join("missing").display().to_string(),
         ] {
-            assert!(c.check_cwd(Some(&bad)).is_err(), "{bad} should be refused");
+            assert!(
+                c.check_cwd(Some(&bad), None).is_err(),
+                "{bad} should be refused"
+            );
         }
     }
 
@@ -210,6 +320,29 @@ mod tests {
         assert_eq!(
             c.check_wait(None).expect("default"),
             Duration::from_secs(50)
+        );
+    }
+
+    #[test]
+    fn no_implicit_root_in_the_filesystem_root_or_a_runner_cache() {
+        for useless in ["/", "/home/me/.npm/_npx/1a2b3c/node_modules"] {
+            let roots = match implicit_roots(Path::new(useless)) {
+                Roots::Implicit { start, why } => (start, why),
+                Roots::Explicit(_) => unreachable!(),
+            };
+            assert_eq!(roots.0, None, "{useless}");
+            assert!(roots.1.is_some());
+        }
+        let base = tempfile::tempdir().expect("tempdir");
+        let mut c = ceilings(base.path());
+        c.roots = implicit_roots(Path::new("/"));
+        let error = c.check_cwd(None, None).expect_err("no root");
+        assert!(error.to_string().contains("--allowed-root"), "{error}");
+        // The client's MCP roots, when it offers them, are the roots.
+        let offered = vec![std::fs::canonicalize(base.path()).expect("canonical")];
+        assert_eq!(
+            c.check_cwd(None, Some(&offered)).expect("a root"),
+            offered[0]
         );
     }
 

@@ -94,7 +94,8 @@ fn describe_codex(error: &CodexError, door: Door) -> String {
         | CodexError::Rpc(_)
         | CodexError::Timeout { .. }
         | CodexError::Protocol(_)
-        | CodexError::NoActiveTurn { .. } => error.to_string(),
+        | CodexError::NoActiveTurn { .. }
+        | CodexError::Config { .. } => error.to_string(),
     }
 }
 

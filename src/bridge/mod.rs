@@ -15,6 +15,7 @@
 
 pub mod allow_list;
 pub mod approval;
+pub mod caller;
 pub mod ceilings;
 pub mod effort;
 pub mod error;

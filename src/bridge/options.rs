@@ -17,6 +17,7 @@ use serde_json::Value;
 
 use super::allow_list::AllowList;
 use super::approval::{ApprovalPolicy, CallApprover};
+use super::caller::Caller;
 use super::ceilings::Ceilings;
 use super::effort::Effort;
 use super::error::BridgeError;
@@ -84,16 +85,16 @@ pub struct PreparedTurn {
     pub wait: Duration,
 }
 
-/// Validate a prompt and its options; `can_ask` says whether this caller can ever be asked
-/// (under `ask`, a caller who cannot gets every request declined at once).
+/// Validate a prompt and its options for `caller` (whether it can ever be asked: under
+/// `ask`, a caller who cannot gets every request declined at once; its MCP roots).
 pub fn prepare(
     prompt: &str,
     options: &TurnOptions,
     ceilings: &Ceilings,
-    can_ask: bool,
+    caller: &Caller,
 ) -> Result<PreparedTurn, BridgeError> {
     check_prompt(prompt)?;
-    let cwd = ceilings.check_cwd(options.cwd.as_deref())?;
+    let cwd = ceilings.check_cwd(options.cwd.as_deref(), caller.roots.as_deref())?;
     let sandbox = ceilings.check_sandbox(options.sandbox.unwrap_or(Sandbox::ReadOnly))?;
     let wait = ceilings.check_wait(options.wait_seconds)?;
     let policy = options.approval_policy.unwrap_or_default();
@@ -155,7 +156,7 @@ pub fn prepare(
     let approver = CallApprover {
         policy,
         allow_list,
-        can_ask,
+        can_ask: caller.can_ask,
         ask_timeout,
     };
     Ok(PreparedTurn {

@@ -208,6 +208,25 @@ pub struct TurnResult {
     /// decide whether to keep waiting or interrupt.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub progress: Option<TurnProgress>,
+    /// The result was trimmed to fit the client: how many of the oldest entries of each
+    /// list were left out. The full record: codex_read_thread with thread_id, turn_id and
+    /// detail "full".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub omitted: Option<Omitted>,
+    /// The answer alone was longer than a result may be, and `text` holds its beginning.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub text_truncated: bool,
+}
+
+/// What a trimmed result left out (the oldest entries of each list).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Omitted {
+    /// Commands left out.
+    pub commands: usize,
+    /// File changes left out.
+    pub file_changes: usize,
+    /// Approvals left out.
+    pub approvals: usize,
 }
 
 /// What a turn is doing right now.
@@ -323,6 +342,8 @@ impl TurnResult {
                 .map(ApprovalRecord::from)
                 .collect(),
             progress,
+            omitted: None,
+            text_truncated: false,
         }
     }
 
@@ -342,6 +363,8 @@ impl TurnResult {
             file_changes: Vec::new(),
             approvals: Vec::new(),
             progress: None,
+            omitted: None,
+            text_truncated: false,
         }
     }
 }

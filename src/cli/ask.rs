@@ -23,6 +23,7 @@ use super::output::{AnswerPrinter, Format};
 use super::runner::{self, TerminalWatcher};
 use super::session::SessionArgs;
 use crate::bridge::approval::{ApprovalPolicy, Asker};
+use crate::bridge::caller::Caller;
 use crate::bridge::ops::turns::{Ask, Continue, NewThread, TurnOutcome, Waiting};
 use crate::bridge::results::{TurnPhase, TurnResult};
 use crate::bridge::watch::{Asking, Ending, Stop};
@@ -133,7 +134,10 @@ pub async fn run(args: AskArgs, signals: &mut Signals) -> Exit {
         Some(asker) => Asking::Through(asker.clone() as Arc<dyn Asker>),
         None => Asking::No,
     };
-    let can_ask = asker.is_some();
+    let caller = Caller {
+        can_ask: asker.is_some(),
+        roots: None,
+    };
     let prepared = match &args.thread_id {
         Some(thread_id) => bridge.prepare_continue(
             Continue {
@@ -141,7 +145,7 @@ pub async fn run(args: AskArgs, signals: &mut Signals) -> Exit {
                 prompt,
                 options,
             },
-            can_ask,
+            &caller,
         ),
         None => bridge.prepare_ask(
             Ask {
@@ -154,7 +158,7 @@ pub async fn run(args: AskArgs, signals: &mut Signals) -> Exit {
                 },
                 options,
             },
-            can_ask,
+            &caller,
         ),
     };
     let call = match prepared {
@@ -344,6 +348,8 @@ mod tests {
             file_changes: Vec::new(),
             approvals: Vec::new(),
             progress: None,
+            omitted: None,
+            text_truncated: false,
         };
         assert_eq!(exit_for(&result, &Ending::DeadlinePassed), Exit::Timeout);
         assert_eq!(

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use clap::Args;
 use rmcp::ServiceExt;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::exit::Exit;
 use super::flags::ConnectArgs;
@@ -47,6 +47,8 @@ struct Check {
     ok: bool,
     detail: String,
     fix: Option<String>,
+    /// Shown as `note`: neither ok nor a problem.
+    note: bool,
 }
 
 impl Check {
@@ -56,6 +58,18 @@ impl Check {
             ok: true,
             detail: detail.into(),
             fix: None,
+            note: false,
+        }
+    }
+
+    /// Worth knowing, but no problem.
+    fn note(name: &'static str, detail: impl Into<String>) -> Check {
+        Check {
+            name,
+            ok: true,
+            detail: detail.into(),
+            fix: None,
+            note: true,
         }
     }
 
@@ -65,11 +79,16 @@ impl Check {
             ok: false,
             detail: detail.into(),
             fix: Some(fix.into()),
+            note: false,
         }
     }
 
     fn print(&self) {
-        let mark = if self.ok { "ok     " } else { "PROBLEM" };
+        let mark = match (self.ok, self.note) {
+            (true, false) => "ok     ",
+            (true, true) => "note   ",
+            (false, _) => "PROBLEM",
+        };
         println!("{mark}  {}: {}", self.name, self.detail);
         if let Some(fix) = &self.fix {
             println!("         fix: {fix}");
@@ -122,6 +141,9 @@ pub async fn run(args: DoctorArgs) -> Exit {
                 ),
             ));
             verdict.record(auth(&opened.connection).await);
+            for check in config(&opened.connection).await {
+                verdict.record(check);
+            }
             opened.connection.close("doctor is done");
             if let Some(process) = opened.process {
                 process.shutdown(Duration::from_millis(500)).await;
@@ -174,6 +196,43 @@ async fn auth(connection: &Connection) -> Check {
             "run `codex login` (or set OPENAI_API_KEY and run `codex login --with-api-key`)",
         ),
     }
+}
+
+/// The configuration as the app-server read it: its `configWarning`s (sent right after
+/// `initialize`). A configuration it cannot load stops every turn; other warnings (an
+/// ignored key) are shown but are no problem.
+async fn config(connection: &Connection) -> Vec<Check> {
+    let mut warnings = connection.config_warnings();
+    if warnings.is_empty() {
+        // They follow `initialize` within milliseconds; give a slow machine a moment.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        warnings = connection.config_warnings();
+    }
+    let mut checks = Vec::new();
+    for warning in &warnings {
+        if warning.is_invalid_configuration() {
+            let details = warning.details.clone().unwrap_or_default();
+            let hint = if details.contains("unicode") || details.contains("escape") {
+                " In a TOML double-quoted string a backslash starts an escape: write Windows paths with doubled backslashes (\"C:\\\\Users\\\\me\") or in single quotes ('C:\\Users\\me')."
+            } else {
+                ""
+            };
+            checks.push(Check::problem(
+                "config",
+                format!("Codex cannot load its configuration: {details}"),
+                format!(
+                    "fix {}; until then every turn fails.{hint}",
+                    warning.place()
+                ),
+            ));
+        } else {
+            checks.push(Check::note("config", warning.summary.replace('\n', " ")));
+        }
+    }
+    if warnings.is_empty() {
+        checks.push(Check::ok("config", "loaded without warnings"));
+    }
+    checks
 }
 
 /// Spawn `codex-bridge serve` as an MCP client would and check it lists every tool.
@@ -328,38 +387,47 @@ fn serve_args(args: &DoctorArgs) -> Vec<String> {
     out
 }
 
-/// Print the verdict and the configuration an MCP client needs.
+/// The client configurations of the README (`docs/clients/`), the files the `clients` tests
+/// run each client with.
+const CLAUDE_CODE: &str = include_str!("../../docs/clients/claude-code.mcp.json");
+const CODEX: &str = include_str!("../../docs/clients/codex.config.toml");
+const GEMINI: &str = include_str!("../../docs/clients/gemini.settings.json");
+
+/// Print the verdict and the configuration each MCP client needs: the README's snippets,
+/// filled in for this binary, this Codex and the current directory.
 fn finish(all_ok: bool, args: &DoctorArgs) -> Exit {
     let exe = std::env::current_exe()
         .map(|exe| exe.display().to_string())
         .unwrap_or_else(|_| "codex-bridge".into());
-    let serve = serve_args(args);
-    let config = json!({
-        "mcpServers": {
-            "codex": {
-                "command": exe,
-                "args": serve,
-                // Long turns: keep the client from cutting calls off early.
-                "timeout": 600_000,
-            }
-        }
+    let root = std::env::current_dir()
+        .map(|dir| dir.display().to_string())
+        .unwrap_or_else(|_| "/path/to/your/project".into());
+    let codex_home = std::env::var("CODEX_HOME").unwrap_or_else(|_| {
+        std::env::var("HOME")
+            .map(|home| format!("{home}/.codex"))
+            .unwrap_or_else(|_| "~/.codex".into())
     });
+    let mut serve = serve_args(args);
+    serve.extend(["--allowed-root".to_string(), root.clone()]);
+    let json_args = Value::from(serve.clone()).to_string();
+    let fill = |snippet: &str| {
+        snippet
+            .replace("\"codex-bridge\"", &Value::String(exe.clone()).to_string())
+            .replace(
+                "[\"serve\", \"--allowed-root\", \"/home/me/src\"]",
+                &json_args.replace(',', ", "),
+            )
+            .replace("/home/me/.codex", &codex_home)
+    };
     println!();
-    println!("MCP client configuration (.mcp.json, claude_desktop_config.json, ...):");
-    println!(
-        "{}",
-        serde_json::to_string_pretty(&config).unwrap_or_else(|_| config.to_string())
-    );
-    println!();
-    println!(
-        "Claude Code:  claude mcp add codex -- {exe} {}",
-        serve.join(" ")
-    );
-    println!(
-        "Codex (~/.codex/config.toml):\n  [mcp_servers.codex-bridge]\n  command = {}\n  args = {}",
-        Value::String(exe.clone()),
-        Value::from(serve.clone())
-    );
+    println!("MCP client configuration (the README's, for this binary; Codex may work in {root}):");
+    println!("\nClaude Code (.mcp.json in your project, or a file for --mcp-config):\n");
+    print!("{}", fill(CLAUDE_CODE));
+    println!("\n  or: claude mcp add codex -- {exe} {}", serve.join(" "));
+    println!("\nCodex (~/.codex/config.toml):\n");
+    print!("{}", fill(CODEX));
+    println!("\nGemini CLI (.gemini/settings.json):\n");
+    print!("{}", fill(GEMINI));
     if all_ok {
         println!("\nall checks passed");
         Exit::Success

@@ -54,10 +54,12 @@ impl Exit {
 
     pub fn for_codex(error: &CodexError) -> Exit {
         match error {
+            // A configuration Codex cannot load makes Codex unusable, like a missing Codex.
             CodexError::Start(_)
             | CodexError::Refused(_)
             | CodexError::ConnectionLost(_)
-            | CodexError::Overloaded { .. } => Exit::Unavailable,
+            | CodexError::Overloaded { .. }
+            | CodexError::Config { .. } => Exit::Unavailable,
             CodexError::Timeout { .. } => Exit::Timeout,
             CodexError::Rpc(_) | CodexError::Protocol(_) => Exit::Protocol,
             // An unknown thread id or a bad cursor is a wrong argument, like a wrong flag.

@@ -116,8 +116,8 @@ impl CeilingArgs {
     }
 }
 
-/// How long MCP tool calls wait for a turn (`serve` only: the command line waits for the
-/// whole turn, bounded by `--timeout`).
+/// How long MCP tool calls wait for a turn, and how much a result may hold (`serve` only:
+/// the command line waits for the whole turn, bounded by `--timeout`, and prints it all).
 #[derive(Debug, Clone, Args)]
 pub struct WaitArgs {
     /// How long a turn-running call blocks by default before answering `running`.
@@ -137,15 +137,28 @@ pub struct WaitArgs {
         value_name = "SECONDS"
     )]
     pub max_wait_seconds: u64,
+
+    /// The most characters one tool result may hold (text and structured content together);
+    /// longer ones are trimmed, oldest commands and file changes first.
+    #[arg(
+        long,
+        env = "CODEX_BRIDGE_MAX_RESULT_CHARS",
+        default_value_t = 100_000,
+        value_name = "CHARS",
+        value_parser = clap::value_parser!(u64).range(2_000..)
+    )]
+    pub max_result_chars: u64,
 }
 
 impl WaitArgs {
     /// Set the wait bounds of `ceilings`.
     pub fn apply(&self, ceilings: Ceilings) -> Result<Ceilings, BridgeError> {
-        ceilings.with_waits(
+        let mut ceilings = ceilings.with_waits(
             Duration::from_secs(self.default_wait_seconds),
             Duration::from_secs(self.max_wait_seconds),
-        )
+        )?;
+        ceilings.max_result_chars = usize::try_from(self.max_result_chars).unwrap_or(usize::MAX);
+        Ok(ceilings)
     }
 }
 

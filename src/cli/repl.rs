@@ -20,6 +20,7 @@ use super::runner::{self, TerminalWatcher};
 use super::session::{Session, SessionArgs};
 use super::threads;
 use crate::bridge::approval::{ApprovalPolicy, Asker};
+use crate::bridge::caller::Caller;
 use crate::bridge::ops::turns::{Ask, Continue, NewThread, TurnOutcome, Waiting};
 use crate::bridge::ops::Bridge;
 use crate::bridge::options::TurnOptions;
@@ -203,7 +204,10 @@ impl Repl {
             Some(asker) => Asking::Through(asker.clone() as Arc<dyn Asker>),
             None => Asking::No,
         };
-        let can_ask = asker.is_some();
+        let caller = Caller {
+            can_ask: asker.is_some(),
+            roots: None,
+        };
         let prepared = match &self.thread_id {
             Some(thread_id) => self.bridge.prepare_continue(
                 Continue {
@@ -211,7 +215,7 @@ impl Repl {
                     prompt: prompt.to_string(),
                     options: self.options.clone(),
                 },
-                can_ask,
+                &caller,
             ),
             None => self.bridge.prepare_ask(
                 Ask {
@@ -222,7 +226,7 @@ impl Repl {
                     },
                     options: self.options.clone(),
                 },
-                can_ask,
+                &caller,
             ),
         };
         let call = match prepared {

@@ -102,7 +102,11 @@ impl CodexClient {
             config: None,
             ephemeral: new.ephemeral.then_some(true),
         };
-        let started = session.connection.call(&params).await?;
+        let started = session
+            .connection
+            .call(&params)
+            .await
+            .map_err(|e| classify(e, About::Other))?;
         let thread_id = started.thread.id;
         session.mark_loaded(&thread_id);
         if new.ephemeral {

@@ -28,7 +28,7 @@ use tokio_util::sync::CancellationToken;
 use super::approver::{safe_answer, Answer};
 use super::error::CodexError;
 use super::jsonrpc::{self, Incoming, RpcError};
-use super::protocol::{self, Request, ServerRequest, TurnEvent};
+use super::protocol::{self, ConfigWarning, Request, ServerRequest, TurnEvent};
 use crate::lock::lock;
 
 /// Which way a frame went, for wire tracing.
@@ -81,6 +81,8 @@ type PendingMap = HashMap<u64, oneshot::Sender<Result<Value, RpcError>>>;
 
 struct Shared {
     pending: Mutex<PendingMap>,
+    /// `configWarning`s the app-server sent this connection (right after `initialize`).
+    config_warnings: Mutex<Vec<ConfigWarning>>,
     threads: Mutex<HashMap<String, mpsc::UnboundedSender<ThreadMessage>>>,
     closed: CancellationToken,
     close_reason: Mutex<Option<String>>,
@@ -215,6 +217,7 @@ impl Connection {
         let (outgoing, mut outgoing_rx) = mpsc::unbounded_channel::<String>();
         let shared = Arc::new(Shared {
             pending: Mutex::new(HashMap::new()),
+            config_warnings: Mutex::new(Vec::new()),
             threads: Mutex::new(HashMap::new()),
             closed: CancellationToken::new(),
             close_reason: Mutex::new(None),
@@ -387,6 +390,12 @@ impl Connection {
         close(&self.shared, reason.to_string());
     }
 
+    /// The configuration warnings the app-server sent this connection so far (they come
+    /// right after `initialize`).
+    pub fn config_warnings(&self) -> Vec<ConfigWarning> {
+        lock(&self.shared.config_warnings).clone()
+    }
+
     /// Requests still waiting for an answer (for tests and the soak report).
     pub fn pending_requests(&self) -> usize {
         lock(&self.shared.pending).len()
@@ -425,6 +434,16 @@ fn dispatch(shared: &Arc<Shared>, text: &str) {
         Incoming::Response { id, result } => resolve(shared, &id, Ok(result)),
         Incoming::ErrorResponse { id, error } => resolve(shared, &id, Err(error)),
         Incoming::Notification { method, params } => {
+            if method == "configWarning" {
+                match serde_json::from_value::<ConfigWarning>(params) {
+                    Ok(warning) => {
+                        tracing::warn!(summary = %warning.summary, place = %warning.place(), "Codex configuration warning");
+                        lock(&shared.config_warnings).push(warning);
+                    }
+                    Err(error) => tracing::debug!(%error, "unreadable configWarning"),
+                }
+                return;
+            }
             let Some(thread_id) = Incoming::thread_id(&params).map(str::to_string) else {
                 tracing::trace!(%method, "notification not scoped to a thread");
                 return;

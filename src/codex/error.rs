@@ -55,6 +55,9 @@ pub enum CodexError {
     /// `thread/list` refused the cursor.
     #[error("the cursor is not valid ({detail})")]
     InvalidCursor { detail: String },
+    /// Codex cannot load its configuration (`config.toml`), so no thread can start.
+    #[error("Codex cannot load its configuration ({detail}); fix it (`codex-bridge doctor` shows the file, line and column)")]
+    Config { detail: String },
 }
 
 fn thread_not_found(thread_id: &str, ephemeral: bool, detail: &str) -> String {
@@ -90,6 +93,8 @@ pub enum About<'a> {
     Thread { thread_id: &'a str, ephemeral: bool },
     /// `thread/list`.
     Listing,
+    /// Anything else (`thread/start`, say).
+    Other,
 }
 
 /// Turn a refusal of the app-server (-32600 with a message) into a typed error where the
@@ -99,6 +104,11 @@ pub fn classify(error: CodexError, about: About<'_>) -> CodexError {
         return error;
     };
     let message = rpc.message.as_str();
+    if let Some(detail) = message.strip_prefix("failed to load configuration:") {
+        return CodexError::Config {
+            detail: detail.trim().to_string(),
+        };
+    }
     match about {
         About::Thread {
             thread_id,
@@ -125,7 +135,7 @@ pub fn classify(error: CodexError, about: About<'_>) -> CodexError {
         About::Listing if message.contains("cursor") => CodexError::InvalidCursor {
             detail: message.to_string(),
         },
-        About::Listing => error,
+        About::Listing | About::Other => error,
     }
 }
 
@@ -166,6 +176,13 @@ mod tests {
         assert!(matches!(
             classify(rpc("something else"), thread),
             CodexError::Rpc(_)
+        ));
+        assert!(matches!(
+            classify(
+                rpc("failed to load configuration: /h/config.toml:5:32: bad"),
+                About::Other
+            ),
+            CodexError::Config { .. }
         ));
     }
 }

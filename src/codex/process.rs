@@ -2,9 +2,11 @@
 //!
 //! Owns finding Codex (flag, `CODEX_BIN`, `PATH`; the native binary inside the npm package is
 //! preferred over the node wrapper, because killing the wrapper can leave the native child
-//! running), starting it on a loopback WebSocket with a random capability token kept in a
-//! 0600 file, reading the port it chose from its stderr, and ending its whole process group
-//! so that nothing Codex started (login shells and their helpers) outlives the bridge.
+//! running), starting it on a loopback WebSocket with a random capability token handed over
+//! in a 0600 file (in a 0700 directory, removed as soon as the server has read it, so no
+//! secret is left on disk even if the bridge is killed), reading the port it chose from its
+//! stderr, and ending its whole process group so that nothing Codex started (login shells
+//! and their helpers) outlives the bridge.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -118,10 +120,8 @@ pub struct AppServerProcess {
     child: Child,
     pgid: i32,
     pub url: String,
-    /// The token, read from the 0600 file; never logged.
+    /// The token (the file that handed it over is gone); never logged.
     pub token: String,
-    // Holds the private directory with the token file until the process is gone.
-    _token_dir: TokenDir,
 }
 
 impl std::fmt::Debug for AppServerProcess {
@@ -186,12 +186,13 @@ impl AppServerProcess {
             url = port_rx => url.ok(),
             () = tokio::time::sleep(startup_timeout) => None,
         };
+        // The server read the token file at start; it keeps the token in memory.
+        drop(token_dir);
         let mut process = AppServerProcess {
             child,
             pgid,
             url: String::new(),
             token,
-            _token_dir: token_dir,
         };
         match url {
             Some(url) => {

@@ -8,6 +8,7 @@
 //! [`super::input`]); not at all when the client declares no elicitation capability (then
 //! `ask` declines at once, `no_elicitation_support`).
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use rmcp::model::CallToolResponse;
@@ -18,19 +19,25 @@ use super::elicit::ElicitationAsker;
 use super::input::InputRequired;
 use super::progress::McpWatcher;
 use super::render;
+use crate::bridge::caller::Caller;
 use crate::bridge::error::BridgeError;
 use crate::bridge::ops::turns::TurnOutcome;
 use crate::bridge::watch::{Asking, Ending};
 
 pub struct Call {
     pub watcher: McpWatcher,
-    /// Whether this call's client can ever be asked.
-    pub can_ask: bool,
+    /// What the bridge's rules need to know of this call's client.
+    pub caller: Caller,
     tool: &'static str,
 }
 
 impl Call {
-    pub fn new(tool: &'static str, context: &RequestContext<RoleServer>) -> Call {
+    /// `roots`: the client's MCP roots, as the session last read them.
+    pub fn new(
+        tool: &'static str,
+        context: &RequestContext<RoleServer>,
+        roots: Option<Vec<PathBuf>>,
+    ) -> Call {
         let modern = context
             .protocol_version()
             .is_some_and(|version| !version.has_initialize());
@@ -49,7 +56,10 @@ impl Call {
         } else {
             Asking::No
         };
-        let can_ask = !matches!(asking, Asking::No);
+        let caller = Caller {
+            can_ask: !matches!(asking, Asking::No),
+            roots,
+        };
         Call {
             watcher: McpWatcher::new(
                 context.peer.clone(),
@@ -57,7 +67,7 @@ impl Call {
                 context.ct.clone(),
                 asking,
             ),
-            can_ask,
+            caller,
             tool,
         }
     }
@@ -69,10 +79,12 @@ impl Call {
 
     /// The tool result of a turn call: the turn's result, or (MCP 2026-07-28) the requests
     /// a human must answer before the call can go on.
+    /// `budget`: the most characters the result may hold (see `render::fit`).
     pub async fn answer(
         self,
         outcome: Result<TurnOutcome, BridgeError>,
         input: &InputRequired,
+        budget: usize,
     ) -> CallToolResponse {
         self.watcher.finish().await;
         match outcome {
@@ -82,7 +94,7 @@ impl Call {
             }) => input
                 .result(self.tool, &result.thread_id, &result.turn_id, &pending)
                 .into(),
-            Ok(TurnOutcome::Ran { result, .. }) => render::turn(&result).into(),
+            Ok(TurnOutcome::Ran { result, .. }) => render::turn(&result, budget).into(),
             Ok(TurnOutcome::Abandoned(_)) => {
                 render::error_text("the call was cancelled before Codex started the turn").into()
             }

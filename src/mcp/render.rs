@@ -3,18 +3,111 @@
 //!
 //! A failed turn and a bad argument are tool results with `isError: true` and a message a
 //! model can act on; only misuse of the protocol itself is a JSON-RPC error.
+//!
+//! A turn result fits a budget of characters (the operator's `--max-result-chars`, for the
+//! text and the structured content together: both carry the answer). Over it, the oldest
+//! commands, file changes and approvals are left out first, with counts ([`fit`]); the answer
+//! is cut only when it alone is too long. The ids always survive, and the text says where
+//! the full record is.
 
 use rmcp::model::{CallToolResult, ContentBlock};
 use serde::Serialize;
 
 use crate::bridge::error::BridgeError;
-use crate::bridge::results::{ThreadHistory, ThreadList, TurnPhase, TurnResult};
+use crate::bridge::results::{
+    ApprovalRecord, CommandRun, FileChange, Omitted, ThreadHistory, ThreadList, TurnPhase,
+    TurnResult,
+};
 use crate::bridge::words::Door;
 
-/// A turn result; `isError` when the turn failed.
-pub fn turn(result: &TurnResult) -> CallToolResult {
+/// A turn result within `budget` characters; `isError` when the turn failed.
+pub fn turn(result: &TurnResult, budget: usize) -> CallToolResult {
+    let result = fit(result.clone(), budget);
     let failed = result.status == TurnPhase::Failed;
-    structured(result, turn_text(result), failed)
+    structured(&result, turn_text(&result), failed)
+}
+
+/// Trim `result` until its text and structured content together hold at most `budget`
+/// characters: the oldest entries of the largest list first, then (if the answer alone is
+/// too long) the answer.
+pub fn fit(mut result: TurnResult, budget: usize) -> TurnResult {
+    let size = |result: &TurnResult| chars(&json_text(result)) + chars(&turn_text(result));
+    if size(&result) <= budget {
+        return result;
+    }
+    let mut omitted = Omitted::default();
+    // The note that says what was left out takes a line of its own.
+    let mut total = size(&result) + NOTE;
+    let mut costs: [Vec<usize>; 3] = [
+        result
+            .commands
+            .iter()
+            .map(|c| entry_cost(c, &command_line(c)))
+            .collect(),
+        result
+            .file_changes
+            .iter()
+            .map(|f| entry_cost(f, &file_line(f)))
+            .collect(),
+        result
+            .approvals
+            .iter()
+            .map(|a| entry_cost(a, &approval_line(a)))
+            .collect(),
+    ];
+    while total > budget {
+        let sums = costs.each_ref().map(|list| list.iter().sum::<usize>());
+        let largest = (0..3).max_by_key(|&list| sums[list]).unwrap_or(0);
+        if sums[largest] == 0 {
+            break;
+        }
+        match largest {
+            0 => {
+                result.commands.remove(0);
+                omitted.commands += 1;
+            }
+            1 => {
+                result.file_changes.remove(0);
+                omitted.file_changes += 1;
+            }
+            _ => {
+                result.approvals.remove(0);
+                omitted.approvals += 1;
+            }
+        }
+        total = total.saturating_sub(costs[largest].remove(0));
+    }
+    if omitted != Omitted::default() {
+        result.omitted = Some(omitted);
+    }
+    let total = size(&result);
+    if total > budget {
+        // The answer is in both the text and the structured content.
+        let answer = chars(&result.text);
+        let rest = total - 2 * answer;
+        let keep = budget.saturating_sub(rest + NOTE) / 2;
+        result.text = crate::text::head(&result.text, keep);
+        result.structured = None;
+        result.text_truncated = true;
+    }
+    result
+}
+
+/// Room for the line that says what was trimmed.
+const NOTE: usize = 300;
+
+/// What an entry costs: its JSON in the structured content (with a separator) and its line
+/// of text.
+fn entry_cost<T: Serialize>(entry: &T, line: &str) -> usize {
+    chars(&json_text(entry)) + 1 + chars(line)
+}
+
+fn json_text<T: Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_default()
+}
+
+fn chars(text: &str) -> usize {
+    text.chars().count()
 }
 
 pub fn list(list: &ThreadList) -> CallToolResult {
@@ -56,31 +149,55 @@ pub fn turn_text(result: &TurnResult) -> String {
         out.push_str(&format!("error: {error}\n"));
     }
     for command in &result.commands {
-        out.push_str(&format!(
-            "command ({}{}): {}\n",
-            command.status,
-            command
-                .exit_code
-                .map(|code| format!(", exit {code}"))
-                .unwrap_or_default(),
-            command.command
-        ));
+        out.push_str(&command_line(command));
     }
     for change in &result.file_changes {
-        out.push_str(&format!(
-            "file {} ({}): {}\n",
-            change.kind, change.status, change.path
-        ));
+        out.push_str(&file_line(change));
     }
     for approval in &result.approvals {
+        out.push_str(&approval_line(approval));
+    }
+    if result.omitted.is_some() || result.text_truncated {
+        let omitted = result.omitted.clone().unwrap_or_default();
         out.push_str(&format!(
-            "approval {} -> {} by {}: {}\n",
-            approval.kind, approval.decision, approval.decided_by, approval.subject
+            "trimmed to fit the client ({} older commands, {} file changes, {} approvals left out{}); the full record: codex_read_thread {{thread_id: \"{}\", turn_id: \"{}\", detail: \"full\"}}\n",
+            omitted.commands,
+            omitted.file_changes,
+            omitted.approvals,
+            if result.text_truncated { ", the answer cut" } else { "" },
+            result.thread_id,
+            result.turn_id
         ));
     }
     out.push('\n');
     out.push_str(&result.text);
     out
+}
+
+fn command_line(command: &CommandRun) -> String {
+    format!(
+        "command ({}{}): {}\n",
+        command.status,
+        command
+            .exit_code
+            .map(|code| format!(", exit {code}"))
+            .unwrap_or_default(),
+        command.command
+    )
+}
+
+fn file_line(change: &FileChange) -> String {
+    format!(
+        "file {} ({}): {}\n",
+        change.kind, change.status, change.path
+    )
+}
+
+fn approval_line(approval: &ApprovalRecord) -> String {
+    format!(
+        "approval {} -> {} by {}: {}\n",
+        approval.kind, approval.decision, approval.decided_by, approval.subject
+    )
 }
 
 fn list_text(list: &ThreadList) -> String {
@@ -121,4 +238,73 @@ fn history_text(history: &ThreadHistory) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn result(commands: usize, answer: usize) -> TurnResult {
+        TurnResult {
+            thread_id: "t".into(),
+            turn_id: "u".into(),
+            status: TurnPhase::Completed,
+            text: "a".repeat(answer),
+            structured: None,
+            error: None,
+            usage: None,
+            duration_ms: 1,
+            commands: (0..commands)
+                .map(|n| CommandRun {
+                    command: format!("command {n}"),
+                    cwd: None,
+                    status: "completed".into(),
+                    exit_code: Some(0),
+                    output: "x".repeat(4_000),
+                })
+                .collect(),
+            file_changes: Vec::new(),
+            approvals: Vec::new(),
+            progress: None,
+            omitted: None,
+            text_truncated: false,
+        }
+    }
+
+    fn size(result: &CallToolResult) -> usize {
+        let text: usize = result
+            .content
+            .iter()
+            .filter_map(|block| block.as_text())
+            .map(|text| text.text.chars().count())
+            .sum();
+        text + result
+            .structured_content
+            .as_ref()
+            .map_or(0, |value| value.to_string().chars().count())
+    }
+
+    #[test]
+    fn results_fit_their_budget_oldest_entries_first() {
+        let rendered = turn(&result(12, 100), 20_000);
+        assert!(size(&rendered) <= 20_000, "{}", size(&rendered));
+        let structured = rendered.structured_content.expect("structured");
+        let kept = structured["commands"].as_array().map(Vec::len).unwrap_or(0);
+        assert!(kept > 0 && kept < 12, "{kept}");
+        assert_eq!(structured["omitted"]["commands"], 12 - kept);
+        assert_eq!(
+            structured["commands"][kept - 1]["command"],
+            "command 11",
+            "newest kept"
+        );
+        let small = turn(&result(1, 10), 20_000);
+        assert!(small
+            .structured_content
+            .expect("s")
+            .get("omitted")
+            .is_none());
+        let long = turn(&result(0, 50_000), 20_000);
+        assert!(size(&long) <= 20_000, "{}", size(&long));
+        assert_eq!(long.structured_content.expect("s")["text_truncated"], true);
+    }
 }

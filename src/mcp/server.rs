@@ -2,15 +2,17 @@
 //! dispatches to. The tools themselves are in [`super::tools`]; transports in
 //! [`super::transport`].
 
+use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::handler::server::tool::ToolCallContext;
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, Implementation, ServerCapabilities, ServerConfig,
 };
-use rmcp::service::RequestContext;
-use rmcp::{tool_handler, ErrorData, RoleServer, ServerHandler};
+use rmcp::service::{NotificationContext, RequestContext};
+use rmcp::{tool_handler, ErrorData, Peer, RoleServer, ServerHandler};
 
 use super::args::ArgumentChecks;
 use super::input::InputRequired;
@@ -35,7 +37,13 @@ pub struct McpServer {
     arguments: Arc<ArgumentChecks>,
     /// Seals and opens MCP 2026-07-28 request states.
     pub(crate) input: Arc<InputRequired>,
+    /// The client's MCP roots (canonical directories), once read; `None` until then (and
+    /// again after the client says they changed).
+    roots: Arc<tokio::sync::Mutex<Option<Vec<PathBuf>>>>,
 }
+
+/// How long the client may take to list its roots.
+const ROOTS_TIMEOUT: Duration = Duration::from_secs(3);
 
 impl McpServer {
     pub fn new(
@@ -49,7 +57,52 @@ impl McpServer {
             tool_router,
             arguments,
             input,
+            roots: Arc::new(tokio::sync::Mutex::new(None)),
         }
+    }
+
+    /// The client's MCP roots (`None`: it offers none), read from the client the first time
+    /// a call needs them (a call may come before the `initialized` notification is handled).
+    pub(crate) async fn client_roots(&self, peer: &Peer<RoleServer>) -> Option<Vec<PathBuf>> {
+        let offers = peer
+            .peer_info()
+            .is_some_and(|info| info.capabilities.roots.is_some());
+        if !offers {
+            return None;
+        }
+        let mut roots = self.roots.lock().await;
+        if roots.is_none() {
+            *roots = list_roots(peer).await;
+        }
+        roots.clone()
+    }
+}
+
+/// Ask the client for its roots (`roots/list`): canonical directories. rmcp marks roots
+/// deprecated (SEP-2577), but it is how the handshake versions offer them.
+#[allow(deprecated)]
+async fn list_roots(peer: &Peer<RoleServer>) -> Option<Vec<PathBuf>> {
+    {
+        let listed = tokio::time::timeout(ROOTS_TIMEOUT, peer.list_roots()).await;
+        let roots = match listed {
+            Ok(Ok(listed)) => listed
+                .roots
+                .iter()
+                .filter_map(|root| url::Url::parse(&root.uri).ok()?.to_file_path().ok())
+                .filter_map(|path| std::fs::canonicalize(path).ok())
+                .filter(|path| path.is_dir())
+                .collect::<Vec<_>>(),
+            Ok(Err(error)) => {
+                tracing::warn!(%error, "the client's roots/list failed");
+                return None;
+            }
+            Err(_) => {
+                tracing::warn!("the client did not list its roots in time");
+                return None;
+            }
+        };
+        tracing::info!(?roots, "the client's MCP roots");
+        Some(roots)
     }
 }
 
@@ -62,6 +115,11 @@ impl ServerHandler for McpServer {
                 env!("CARGO_PKG_VERSION"),
             ))
             .with_instructions(INSTRUCTIONS)
+    }
+
+    async fn on_roots_list_changed(&self, _context: NotificationContext<RoleServer>) {
+        // Read again when a call next needs them.
+        *self.roots.lock().await = None;
     }
 
     /// Every call's arguments are checked against the tool's schema first (see `args`):

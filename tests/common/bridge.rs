@@ -53,6 +53,8 @@ pub struct TestClient {
     pub elicitations: Arc<Mutex<Vec<Value>>>,
     /// `notifications/cancelled` the server sent (withdrawn elicitations).
     pub cancelled: Arc<Mutex<Vec<CancelledNotificationParam>>>,
+    /// The MCP roots (`file://` URIs) this client offers; `None` declares no roots capability.
+    pub roots: Option<Vec<String>>,
 }
 
 impl TestClient {
@@ -63,6 +65,7 @@ impl TestClient {
             elicitation: Arc::new(Mutex::new(Elicitation::Unsupported)),
             elicitations: Arc::new(Mutex::new(Vec::new())),
             cancelled: Arc::new(Mutex::new(Vec::new())),
+            roots: None,
         }
     }
 
@@ -75,10 +78,13 @@ impl TestClient {
 impl ClientHandler for TestClient {
     fn get_info(&self) -> ClientConfig {
         let elicitation = self.elicitation.lock().expect("elicitation lock").clone();
-        let capabilities = match elicitation {
+        let mut capabilities = match elicitation {
             Elicitation::Unsupported => ClientCapabilities::default(),
             _ => ClientCapabilities::builder().enable_elicitation().build(),
         };
+        if self.roots.is_some() {
+            capabilities.roots = Some(Default::default());
+        }
         ClientConfig::new(capabilities, Implementation::new("codex-bridge-tests", "0"))
             .with_protocol_version(self.version.clone())
     }
@@ -119,6 +125,21 @@ impl ClientHandler for TestClient {
         }
     }
 
+    #[allow(deprecated)]
+    async fn list_roots(
+        &self,
+        _context: RequestContext<RoleClient>,
+    ) -> Result<rmcp::model::ListRootsResult, ErrorData> {
+        let roots = self
+            .roots
+            .clone()
+            .unwrap_or_default()
+            .into_iter()
+            .map(rmcp::model::Root::new)
+            .collect();
+        Ok(rmcp::model::ListRootsResult::new(roots))
+    }
+
     async fn on_cancelled(
         &self,
         params: CancelledNotificationParam,
@@ -143,6 +164,8 @@ pub struct BridgeOptions {
     pub version: ProtocolVersion,
     pub current_dir: Option<PathBuf>,
     pub elicitation: Elicitation,
+    /// MCP roots the test client offers (`file://` URIs).
+    pub roots: Option<Vec<String>>,
 }
 
 impl BridgeOptions {
@@ -160,6 +183,7 @@ impl BridgeOptions {
             version: ProtocolVersion::V_2025_11_25,
             current_dir: Some(env.workspace.path().to_path_buf()),
             elicitation: Elicitation::Unsupported,
+            roots: None,
         }
     }
 
@@ -179,6 +203,7 @@ impl BridgeOptions {
             version: ProtocolVersion::V_2025_11_25,
             current_dir: Some(workspace.to_path_buf()),
             elicitation: Elicitation::Unsupported,
+            roots: None,
         }
     }
 }
@@ -216,8 +241,9 @@ impl Bridge {
         let mut child = command.spawn().expect("spawn codex-bridge");
         let stdout = child.stdout.take().expect("stdout");
         let stdin = child.stdin.take().expect("stdin");
-        let handler = TestClient::new(options.version);
+        let mut handler = TestClient::new(options.version);
         handler.answer_with(options.elicitation);
+        handler.roots = options.roots;
         let client = handler
             .clone()
             .serve((stdout, stdin))

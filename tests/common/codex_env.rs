@@ -45,6 +45,21 @@ pub struct CodexEnv {
 impl CodexEnv {
     /// Creates the directories and a `config.toml` that sends every model request to `model`.
     pub fn new(model: &FakeModel) -> CodexEnv {
+        CodexEnv::with_base_url(&model.base_url())
+    }
+
+    /// A Codex whose model provider is unreachable (a closed port): Codex retries without
+    /// end, "Reconnecting... waiting for network".
+    pub fn unreachable() -> CodexEnv {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .map(|addr| addr.port())
+            .expect("a free port");
+        // The listener is dropped: nothing answers on the port.
+        CodexEnv::with_base_url(&format!("http://127.0.0.1:{port}/v1"))
+    }
+
+    fn with_base_url(base_url: &str) -> CodexEnv {
         let codex_home = tempfile::Builder::new()
             .prefix("codex-home-")
             .tempdir()
@@ -57,7 +72,7 @@ impl CodexEnv {
             .prefix("codex-workspace-")
             .tempdir()
             .expect("create workspace temp dir");
-        let config = CONFIG_TEMPLATE.replace("{BASE_URL}", &model.base_url());
+        let config = CONFIG_TEMPLATE.replace("{BASE_URL}", base_url);
         std::fs::write(codex_home.path().join("config.toml"), config)
             .expect("write CODEX_HOME/config.toml");
         CodexEnv {

@@ -22,6 +22,7 @@
 //! |                      | under `on-request` Codex asks the client for approval                   |
 //! | `PATCH: <file>`      | `apply_patch` custom tool call adding `<file>` (only offered to known models such as `gpt-5.5`) |
 //! | `MCPTOOL: <server>/<tool> <json>` | a call of a tool of one of Codex's own MCP servers (namespace `mcp__<server>`) |
+//! | `REPEAT:<n> <cmd>`   | `<cmd>` run in the sandbox `n` times in one turn (one call per model request), then `done after <n> commands` |
 //! | `RUNSANDBOXED: <cmd>`| `exec_command` call with `sandbox_permissions: "use_default"`           |
 //! | `FAIL`               | HTTP 500 `{"error":{"message":"fake model failure",...}}`               |
 //! | `DELTAS:<n>`         | n `response.output_text.delta` events of `x`, then the message `x`*n    |
@@ -265,6 +266,9 @@ const DIRECTIVES: [&str; 10] = [
 
 fn decide(body: &Value) -> Reply {
     let input = body["input"].as_array().cloned().unwrap_or_default();
+    if let Some(reply) = repeat(&input) {
+        return reply;
+    }
     if let Some(last) = input.last() {
         if matches!(
             last["type"].as_str(),
@@ -377,6 +381,27 @@ fn mcp_namespace_of(body: &Value, tool: &str) -> Option<String> {
         })
         .and_then(|entry| entry["name"].as_str())
         .map(str::to_string)
+}
+
+/// `REPEAT:<n> <cmd>`: the next command of the series, or the answer once `n` have run.
+fn repeat(input: &[Value]) -> Option<Reply> {
+    let at = input.iter().rposition(is_user_message)?;
+    let prompt = message_text(&input[at]);
+    let rest = &prompt[find_directive(&prompt, "REPEAT:")? + "REPEAT:".len()..];
+    let (count, cmd) = rest.lines().next()?.trim().split_once(' ')?;
+    let count: usize = count.parse().ok()?;
+    let done = input[at..]
+        .iter()
+        .filter(|item| item["type"] == "function_call_output")
+        .count();
+    Some(if done < count {
+        Reply::Exec {
+            cmd: cmd.to_string(),
+            escalated: false,
+        }
+    } else {
+        Reply::Text(format!("done after {count} commands"))
+    })
 }
 
 /// Position of `directive` in `prompt`, ignoring hits glued to letters/digits (`CHANGE`, `RUNS`).

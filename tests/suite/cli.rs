@@ -456,8 +456,21 @@ async fn doctor_checks_everything_and_prints_the_mcp_config() {
         );
     }
     assert!(out.contains("codex-cli 0.169.0"), "{out}");
-    assert!(out.contains("\"mcpServers\""), "{out}");
     assert!(out.contains("native binary"), "{out}");
+    // The README's client configurations, filled in for this binary and directory.
+    let workspace = setup.env.workspace.path().display().to_string();
+    for expected in [
+        "\"mcpServers\"",
+        "default_tools_approval_mode = \"approve\"",
+        "[mcp_servers.codex_bridge]",
+        "\"trust\": true",
+        "--allowed-root",
+        workspace.as_str(),
+        crate::common::bridge::bridge_bin(),
+    ] {
+        assert!(out.contains(expected), "{expected} missing: {out}");
+    }
+    assert!(!out.contains("/home/me"), "no placeholder left: {out}");
 }
 
 #[tokio::test]
@@ -538,4 +551,50 @@ async fn ask_policy_on_a_terminal_prompts_and_takes_the_answer() {
     assert!(err.contains("echo approved-by-a-human"), "{err}");
     assert!(err.contains("WITHOUT the sandbox"), "{err}");
     drop(master);
+}
+
+/// A `config.toml` Codex cannot load (an unescaped Windows path) makes every turn fail: doctor
+/// says so with the file, line and column and exits 1, and `ask` exits 3 (Codex not usable).
+#[tokio::test]
+async fn a_broken_codex_config_is_a_problem_doctor_names_and_ask_exits_3() {
+    let setup = Setup::new().await;
+    setup
+        .env
+        .add_config(r#"model_instructions_file = "C:\Users\me\x.md""#);
+    let config = setup.env.codex_home.path().join("config.toml");
+    let line = std::fs::read_to_string(&config)
+        .expect("config")
+        .lines()
+        .position(|line| line.starts_with("model_instructions_file"))
+        .expect("the broken line")
+        + 1;
+    let output = setup.run(&["doctor"]).await;
+    let out = stdout(&output);
+    assert_eq!(code(&output), 1, "{}", describe(&output));
+    let problem = out
+        .lines()
+        .find(|l| l.starts_with("PROBLEM") && l.contains("config:"))
+        .unwrap_or_else(|| panic!("no config PROBLEM: {out}"));
+    assert!(
+        problem.contains("cannot load its configuration"),
+        "{problem}"
+    );
+    assert!(
+        out.contains(&format!("{}:{line}:", config.display())),
+        "the fix names the file and line: {out}"
+    );
+    assert!(out.contains("doubled backslashes"), "{out}");
+    let asked = setup.run(&["ask", "--json", "hi"]).await;
+    assert_eq!(code(&asked), 3, "{}", describe(&asked));
+    let result = json_of(&asked);
+    assert!(
+        result["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("cannot load its configuration")),
+        "{result}"
+    );
+    assert!(
+        setup.model.requests().is_empty(),
+        "nothing reached the model"
+    );
 }

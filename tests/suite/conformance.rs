@@ -17,7 +17,7 @@ use codex_bridge::codex::protocol::{
     AskForApproval, ClientInfo, GetAccountParams, InitializeCapabilities, InitializeParams,
     SandboxMode, ThreadListParams, ThreadReadParams, ThreadResumeParams, ThreadSetNameParams,
     ThreadSortKey, ThreadStartParams, TurnInterruptParams, TurnStartParams, UserInput,
-    DECODED_FIELDS, METHODS, RESPONSE_FIELDS, SERVER_REQUEST_FIELDS,
+    CONNECTION_FIELDS, DECODED_FIELDS, METHODS, RESPONSE_FIELDS, SERVER_REQUEST_FIELDS,
 };
 use serde_json::{json, Value};
 
@@ -273,6 +273,7 @@ pub fn check_reads(bundle: &Value) -> Vec<String> {
     }
     for (union, table, kind) in [
         ("ServerNotification", DECODED_FIELDS, "notification"),
+        ("ServerNotification", CONNECTION_FIELDS, "notification"),
         ("ServerRequest", SERVER_REQUEST_FIELDS, "server request"),
     ] {
         for (method, fields) in table {

@@ -315,3 +315,115 @@ async fn cancelling_codex_wait_interrupts_the_turn_it_waits_for() {
     assert_eq!(after["status"], "interrupted");
     setup.bridge.stop().await;
 }
+
+/// A turn stuck on an unreachable model looks stuck: the `running` result (and the next
+/// codex_wait) says what Codex is doing, the latest retry notice and how long it has been
+/// silent; the command line's `--json` says the same when its `--timeout` stops the turn.
+#[tokio::test]
+async fn a_stuck_turn_says_what_it_is_doing() {
+    let env = CodexEnv::unreachable();
+    let bridge = Bridge::start(BridgeOptions::embedded(&env)).await;
+    let running = bridge
+        .call_ok("codex_ask", json!({"prompt": "hello?", "wait_seconds": 4}))
+        .await;
+    assert_eq!(running["status"], "running", "{running}");
+    let progress = &running["progress"];
+    let notice = progress["codex_notice"].as_str().unwrap_or_default();
+    assert!(
+        notice.contains("Reconnecting") || notice.contains("network"),
+        "the retry notice reaches the caller: {running}"
+    );
+    assert!(progress["idle_seconds"].as_u64().is_some(), "{running}");
+    assert!(progress["activity"].as_str().is_some_and(|a| !a.is_empty()));
+    let waited = bridge
+        .call_ok(
+            "codex_wait",
+            json!({"thread_id": running["thread_id"], "wait_seconds": 1}),
+        )
+        .await;
+    assert_eq!(waited["status"], "running");
+    assert!(
+        waited["progress"]["codex_notice"].as_str().is_some(),
+        "{waited}"
+    );
+    let stopped = bridge
+        .call_ok(
+            "codex_interrupt",
+            json!({"thread_id": running["thread_id"]}),
+        )
+        .await;
+    assert_eq!(stopped["status"], "interrupted");
+    assert!(stopped.get("progress").is_none(), "{stopped}");
+    bridge.stop().await;
+
+    // The command line: --timeout interrupts the turn, and --json says what it was doing.
+    let output = tokio::process::Command::new(crate::common::bridge::bridge_bin())
+        .args(["ask", "--json", "--timeout", "4", "hello?"])
+        .envs(env.envs())
+        .env("CODEX_BIN", crate::common::codex_env::codex_bin())
+        .current_dir(env.workspace.path())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .await
+        .expect("run codex-bridge ask");
+    assert_eq!(output.status.code(), Some(4), "{output:?}");
+    let result: Value = serde_json::from_slice(&output.stdout).expect("one JSON object");
+    assert_eq!(result["status"], "interrupted", "{result}");
+    let notice = result["progress"]["codex_notice"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        notice.contains("Reconnecting") || notice.contains("network"),
+        "{result}"
+    );
+}
+
+/// Results fit in the client: over `--max-result-chars`, the oldest commands are left out
+/// (with a count), the ids survive, and the text says where the full record is; an answer
+/// that alone is too long is cut and says so.
+#[tokio::test]
+async fn results_fit_the_operators_budget() {
+    let model = FakeModel::start().await;
+    let env = CodexEnv::new(&model);
+    let mut options = BridgeOptions::embedded(&env);
+    options
+        .args
+        .extend(["--max-result-chars".into(), "20000".into()]);
+    let bridge = Bridge::start(options).await;
+    // 12 commands, each printing 5,000 characters (4,000 kept per command): ~50,000 in all.
+    let result = bridge
+        .call(
+            "codex_ask",
+            json!({"prompt": "REPEAT:12 head -c 5000 /dev/zero | tr '\\0' x", "wait_seconds": 120}),
+        )
+        .await;
+    let text = crate::common::bridge::text_of(&result);
+    let structured = result.structured_content.clone().expect("structured");
+    let size = text.chars().count() + structured.to_string().chars().count();
+    assert!(size <= 20_000, "{size} characters");
+    assert_eq!(structured["status"], "completed", "{structured}");
+    assert_eq!(structured["text"], "done after 12 commands");
+    let kept = structured["commands"].as_array().map(Vec::len).unwrap_or(0);
+    let omitted = structured["omitted"]["commands"]
+        .as_u64()
+        .expect("omitted count");
+    assert_eq!(kept as u64 + omitted, 12, "{structured}");
+    assert!(omitted > 0 && kept > 0, "{kept} kept, {omitted} omitted");
+    assert!(structured["thread_id"].is_string() && structured["turn_id"].is_string());
+    assert!(
+        text.contains("the full record: codex_read_thread"),
+        "{text}"
+    );
+    assert!(structured.get("text_truncated").is_none());
+    // An answer longer than the whole budget is cut, and says so.
+    let long = bridge
+        .call_ok("codex_ask", json!({"prompt": "DELTAS:30000"}))
+        .await;
+    assert_eq!(long["text_truncated"], true);
+    let kept = long["text"]
+        .as_str()
+        .map(|t| t.chars().count())
+        .unwrap_or(0);
+    assert!(kept > 5_000 && kept < 10_000, "{kept}");
+    bridge.stop().await;
+}

@@ -15,4 +15,5 @@ mod long_work;
 mod negotiation;
 mod real_codex;
 mod reliability;
+mod roots;
 mod versions;

@@ -13,6 +13,7 @@ async fn bridge_speaking(version: ProtocolVersion) -> Bridge {
         version,
         current_dir: Some(workspace.path().to_path_buf()),
         elicitation: Elicitation::Unsupported,
+        roots: None,
     })
     .await
 }

@@ -211,3 +211,35 @@ async fn a_killed_bridge_takes_its_app_server_with_it() {
         "the app-server {app_server} outlived a SIGKILLed bridge"
     );
 }
+
+/// The client closing its end while a call is still running: the turn is interrupted at
+/// once and the bridge exits within about a second.
+#[tokio::test]
+async fn a_client_leaving_during_a_call_is_let_go_at_once() {
+    let model = FakeModel::start().await;
+    let env = CodexEnv::new(&model);
+    let bridge = Bridge::start(BridgeOptions::embedded(&env)).await;
+    let _call = bridge
+        .call_cancellable("codex_ask", json!({"prompt": "HANG", "wait_seconds": 600}))
+        .await;
+    assert!(
+        model
+            .wait_for_request("HANG", Duration::from_secs(10))
+            .await,
+        "the turn reached the model"
+    );
+    let app_server = app_server_of(&bridge).await;
+    let started = Instant::now();
+    let status = bridge.stop().await;
+    let exited = started.elapsed();
+    assert!(status.success(), "{status:?}");
+    assert!(
+        exited < Duration::from_millis(1_500),
+        "the bridge took {exited:?} to exit after its client left"
+    );
+    assert!(
+        model.wait_for_dropped(1, Duration::from_secs(1)).await,
+        "the running turn was stopped"
+    );
+    assert!(gone(app_server).await, "no orphaned app-server");
+}

@@ -8,6 +8,7 @@ use super::{check_id, Bridge, IdKind};
 use std::time::Duration;
 
 use crate::bridge::approval::Verdict;
+use crate::bridge::caller::Caller;
 use crate::bridge::error::BridgeError;
 use crate::bridge::options::{prepare, PreparedTurn, TurnOptions};
 use crate::bridge::results::{TurnProgress, TurnResult, TurnSummary};
@@ -61,9 +62,9 @@ enum Start {
 
 impl Bridge {
     /// Validate an `ask` (nothing is sent to Codex yet).
-    pub fn prepare_ask(&self, ask: Ask, can_ask: bool) -> Result<PreparedCall, BridgeError> {
+    pub fn prepare_ask(&self, ask: Ask, caller: &Caller) -> Result<PreparedCall, BridgeError> {
         Ok(PreparedCall {
-            turn: prepare(&ask.prompt, &ask.options, &self.ceilings, can_ask)?,
+            turn: prepare(&ask.prompt, &ask.options, &self.ceilings, caller)?,
             start: Start::NewThread(ask.new),
         })
     }
@@ -72,11 +73,11 @@ impl Bridge {
     pub fn prepare_continue(
         &self,
         next: Continue,
-        can_ask: bool,
+        caller: &Caller,
     ) -> Result<PreparedCall, BridgeError> {
         let thread_id = check_id("thread_id", IdKind::Thread, &next.thread_id, self.door)?;
         Ok(PreparedCall {
-            turn: prepare(&next.prompt, &next.options, &self.ceilings, can_ask)?,
+            turn: prepare(&next.prompt, &next.options, &self.ceilings, caller)?,
             start: Start::Existing(thread_id),
         })
     }
@@ -128,11 +129,11 @@ impl Bridge {
     pub async fn ask(
         &self,
         ask: Ask,
-        can_ask: bool,
+        caller: &Caller,
         waiting: Waiting,
         watcher: &mut dyn Watcher,
     ) -> Result<TurnOutcome, BridgeError> {
-        let call = self.prepare_ask(ask, can_ask)?;
+        let call = self.prepare_ask(ask, caller)?;
         self.run_turn(call, waiting, watcher).await
     }
 
@@ -140,11 +141,11 @@ impl Bridge {
     pub async fn continue_thread(
         &self,
         next: Continue,
-        can_ask: bool,
+        caller: &Caller,
         waiting: Waiting,
         watcher: &mut dyn Watcher,
     ) -> Result<TurnOutcome, BridgeError> {
-        let call = self.prepare_continue(next, can_ask)?;
+        let call = self.prepare_continue(next, caller)?;
         self.run_turn(call, waiting, watcher).await
     }
 

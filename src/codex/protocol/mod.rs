@@ -25,9 +25,14 @@ use serde::{Deserialize, Serialize};
 
 pub use account::{GetAccountParams, GetAccountResponse};
 pub use common::{AskForApproval, SandboxMode, SandboxPolicy, UserInput};
-pub use initialize::{ClientInfo, InitializeCapabilities, InitializeParams, InitializeResponse};
+pub use initialize::{
+    ClientInfo, ConfigWarning, InitializeCapabilities, InitializeParams, InitializeResponse,
+    TextPosition, TextRange,
+};
 pub use item::{FileUpdateChange, ThreadItem};
-pub use notification::{ThreadTokenUsage, TokenUsageBreakdown, TurnEvent, DECODED_FIELDS};
+pub use notification::{
+    ThreadTokenUsage, TokenUsageBreakdown, TurnEvent, CONNECTION_FIELDS, DECODED_FIELDS,
+};
 pub use server_request::{ServerRequest, ServerRequestKind, SERVER_REQUEST_FIELDS};
 pub use thread::{
     Thread, ThreadListParams, ThreadListResponse, ThreadReadParams, ThreadReadResponse,

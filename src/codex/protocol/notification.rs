@@ -68,6 +68,19 @@ pub enum TurnEvent {
     Other { method: String },
 }
 
+/// Connection-wide notifications the bridge reads, with their fields (checked like
+/// [`DECODED_FIELDS`]).
+pub const CONNECTION_FIELDS: &[(&str, &[&str])] = &[(
+    "configWarning",
+    &[
+        "summary",
+        "details",
+        "path",
+        "range.start.line",
+        "range.start.column",
+    ],
+)];
+
 /// For each notification decoded here, the params fields it reads (dotted paths). The
 /// conformance test checks each against the app-server's schema, so a rename in a newer
 /// Codex is named instead of silently decoding as `Other`.

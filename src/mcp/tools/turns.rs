@@ -34,7 +34,11 @@ impl McpServer {
         InputResponses(responses): InputResponses,
         context: RequestContext<RoleServer>,
     ) -> CallToolResponse {
-        let mut call = Call::new("codex_ask", &context);
+        let mut call = Call::new(
+            "codex_ask",
+            &context,
+            self.client_roots(&context.peer).await,
+        );
         if let Some(state) = state {
             return self
                 .retry(call, &state, responses, params.turn.wait_seconds)
@@ -52,9 +56,10 @@ impl McpServer {
         };
         let outcome = self
             .bridge
-            .ask(ask, call.can_ask, Waiting::ForCall, &mut call.watcher)
+            .ask(ask, &call.caller, Waiting::ForCall, &mut call.watcher)
             .await;
-        call.answer(outcome, &self.input).await
+        call.answer(outcome, &self.input, self.bridge.ceilings.max_result_chars)
+            .await
     }
 
     /// Send a follow-up to an existing Codex thread (from codex_ask, codex_list_threads, or
@@ -72,7 +77,11 @@ impl McpServer {
         InputResponses(responses): InputResponses,
         context: RequestContext<RoleServer>,
     ) -> CallToolResponse {
-        let mut call = Call::new("codex_continue_thread", &context);
+        let mut call = Call::new(
+            "codex_continue_thread",
+            &context,
+            self.client_roots(&context.peer).await,
+        );
         if let Some(state) = state {
             return self
                 .retry(call, &state, responses, params.turn.wait_seconds)
@@ -85,9 +94,10 @@ impl McpServer {
         };
         let outcome = self
             .bridge
-            .continue_thread(next, call.can_ask, Waiting::ForCall, &mut call.watcher)
+            .continue_thread(next, &call.caller, Waiting::ForCall, &mut call.watcher)
             .await;
-        call.answer(outcome, &self.input).await
+        call.answer(outcome, &self.input, self.bridge.ceilings.max_result_chars)
+            .await
     }
 
     /// Wait for a Codex turn that was still "running" when its call returned. Returns the
@@ -104,7 +114,11 @@ impl McpServer {
         InputResponses(responses): InputResponses,
         context: RequestContext<RoleServer>,
     ) -> CallToolResponse {
-        let mut call = Call::new("codex_wait", &context);
+        let mut call = Call::new(
+            "codex_wait",
+            &context,
+            self.client_roots(&context.peer).await,
+        );
         if let Some(state) = state {
             return self
                 .retry(call, &state, responses, params.wait_seconds)
@@ -119,7 +133,8 @@ impl McpServer {
                 &mut call.watcher,
             )
             .await;
-        call.answer(outcome, &self.input).await
+        call.answer(outcome, &self.input, self.bridge.ceilings.max_result_chars)
+            .await
     }
 
     /// Stop a running Codex turn. The thread stays usable for the next turn.
@@ -137,7 +152,7 @@ impl McpServer {
             .interrupt(&params.thread_id, params.turn_id.as_deref())
             .await
         {
-            Ok(result) => render::turn(&result),
+            Ok(result) => render::turn(&result, self.bridge.ceilings.max_result_chars),
             Err(error) => render::error(&error),
         }
     }
@@ -171,6 +186,7 @@ impl McpServer {
                 &mut call.watcher,
             )
             .await;
-        call.answer(outcome, &self.input).await
+        call.answer(outcome, &self.input, self.bridge.ceilings.max_result_chars)
+            .await
     }
 }

@@ -29,6 +29,7 @@ use rmcp::transport::Transport;
 use rmcp::RoleServer;
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio_util::sync::CancellationToken;
 
 /// The longest line accepted (rmcp's own limit).
 pub const MAX_LINE: usize = 16 * 1024 * 1024;
@@ -43,6 +44,8 @@ pub struct LineTransport<R, W> {
     write: Arc<tokio::sync::Mutex<W>>,
     /// The session's lifecycle has started (see the module doc).
     started: bool,
+    /// Cancelled when the input ends: the client has gone.
+    input_closed: CancellationToken,
 }
 
 impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> LineTransport<R, W> {
@@ -53,7 +56,14 @@ impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> LineTransport<R, W> {
             discarding: false,
             write: Arc::new(tokio::sync::Mutex::new(write)),
             started: false,
+            input_closed: CancellationToken::new(),
         }
+    }
+
+    /// Cancelled as soon as the input ends (the client closed its end, or went away), so
+    /// the server can stop the client's work at once instead of after rmcp has drained.
+    pub fn input_closed(&self) -> CancellationToken {
+        self.input_closed.clone()
     }
 }
 
@@ -92,6 +102,25 @@ where
 
     /// Cancel-safe (rmcp polls it inside `select!`): a partial line stays in `self.line`.
     async fn receive(&mut self) -> Option<ClientJsonRpcMessage> {
+        let message = self.next_message().await;
+        if message.is_none() {
+            self.input_closed.cancel();
+        }
+        message
+    }
+
+    async fn close(&mut self) -> io::Result<()> {
+        self.write.lock().await.shutdown().await
+    }
+}
+
+impl<R, W> LineTransport<R, W>
+where
+    R: AsyncRead + Unpin + Send,
+    W: AsyncWrite + Unpin + Send + 'static,
+{
+    /// The next message to hand to rmcp; `None` at the end of the input.
+    async fn next_message(&mut self) -> Option<ClientJsonRpcMessage> {
         loop {
             let room = (MAX_LINE + 1).saturating_sub(self.line.len()) as u64;
             let read = (&mut self.read)
@@ -137,10 +166,6 @@ where
                 return None;
             }
         }
-    }
-
-    async fn close(&mut self) -> io::Result<()> {
-        self.write.lock().await.shutdown().await
     }
 }
 

@@ -2,7 +2,7 @@
 //!
 //! Answers `initialize` and `tools/list` at once (the app-server warms up in the
 //! background), and on every way out (stdin closed, SIGTERM, SIGINT) interrupts running
-//! turns and ends the app-server it owns before returning.
+//! turns at once and ends the app-server it owns before returning.
 
 use rmcp::ServiceExt;
 
@@ -20,8 +20,10 @@ pub async fn serve(server: McpServer, mut signals: Signals) -> Result<(), String
             tracing::warn!(%error, "Codex app-server is not available yet");
         }
     });
+    let transport = super::lines::stdio();
+    let input_closed = transport.input_closed();
     let service = server
-        .serve(super::lines::stdio())
+        .serve(transport)
         .await
         .map_err(|e| format!("MCP initialization failed: {e}"))?;
     let cancel = service.cancellation_token();
@@ -33,6 +35,12 @@ pub async fn serve(server: McpServer, mut signals: Signals) -> Result<(), String
         caught = signals.next() => {
             cancel.cancel();
             format!("received {}", caught.name())
+        }
+        // The client is gone: its turns are stopped now, not after rmcp has drained the
+        // calls still in flight (whose answers nobody would read).
+        () = input_closed.cancelled() => {
+            cancel.cancel();
+            "the client closed its input".to_string()
         }
     };
     tracing::info!(%reason, "shutting down");

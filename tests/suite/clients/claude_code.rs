@@ -66,11 +66,17 @@ impl Claude {
         }
     }
 
-    /// `docs/clients/claude-code.mcp.json` with the built bridge.
-    fn mcp_config() -> Value {
+    /// `docs/clients/claude-code.mcp.json` with the built bridge and the test's workspace.
+    fn mcp_config(&self) -> Value {
         let text = filled(
             "claude-code.mcp.json",
-            &[("\"codex-bridge\"", &bridge_quoted())],
+            &[
+                ("\"codex-bridge\"", &bridge_quoted()),
+                (
+                    "/home/me/src",
+                    &self.env.workspace.path().display().to_string(),
+                ),
+            ],
         );
         serde_json::from_str(&text).expect("the snippet is JSON")
     }
@@ -129,7 +135,7 @@ impl Claude {
 #[tokio::test]
 async fn claude_code_lists_asks_and_continues_a_thread() {
     let claude = Claude::new(ask_then_continue()).await;
-    let ran = claude.run(&Claude::mcp_config()).await.succeeded();
+    let ran = claude.run(&claude.mcp_config()).await.succeeded();
     assert_eq!(ran.json()["result"], "done", "{}", ran.stdout);
 
     let turns = claude.anthropic.turns();
@@ -153,7 +159,7 @@ async fn claude_code_answers_an_ask_approval_through_its_elicitation_hook() {
         _ => Step::Answer("done".into()),
     }))
     .await;
-    claude.run(&Claude::mcp_config()).await.succeeded();
+    claude.run(&claude.mcp_config()).await.succeeded();
 
     let asked: Value = serde_json::from_str(
         &std::fs::read_to_string(claude.hook_input()).expect("the hook was called"),
@@ -203,7 +209,7 @@ async fn claude_code_timeout_cuts_the_call_and_the_turn_is_interrupted() {
         _ => Step::AfterGate(Box::new(Step::Answer("gave up".into()))),
     }))
     .await;
-    let mut config = Claude::mcp_config();
+    let mut config = claude.mcp_config();
     config["mcpServers"]["codex"]["timeout"] = json!(2000);
     let (_, ran) = tokio::join!(
         async {

@@ -40,6 +40,10 @@ async fn codex_exec_lists_asks_and_continues_a_thread() {
                 "/home/me/.codex",
                 &inner.codex_home.path().display().to_string(),
             ),
+            (
+                "/home/me/src",
+                &inner.workspace.path().display().to_string(),
+            ),
         ],
     );
     let config = outer.codex_home.path().join("config.toml");

@@ -33,7 +33,10 @@ async fn gemini_cli_lists_asks_and_continues_a_thread() {
     std::fs::create_dir_all(&project_dir).expect(".gemini");
     let settings = filled(
         "gemini.settings.json",
-        &[("\"codex-bridge\"", &bridge_quoted())],
+        &[
+            ("\"codex-bridge\"", &bridge_quoted()),
+            ("/home/me/src", &env.workspace.path().display().to_string()),
+        ],
     );
     std::fs::write(project_dir.join("settings.json"), settings).expect("write settings.json");
 

@@ -59,6 +59,7 @@ async fn inspector_cli_lists_asks_and_continues_with_string_arguments() {
         for word in &words[3..] {
             command.arg(match word.as_str() {
                 "codex-bridge" => bridge_bin().to_string(),
+                "/home/me/src" => env.workspace.path().display().to_string(),
                 _ => word.replace("THREAD_ID", &thread),
             });
         }

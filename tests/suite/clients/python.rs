@@ -24,7 +24,13 @@ async fn drive(mode: &str, env: &CodexEnv) -> Value {
     let parameters = dir.path().join("codex_bridge_parameters.py");
     std::fs::write(
         &parameters,
-        filled("python_sdk.py", &[("\"codex-bridge\"", &bridge_quoted())]),
+        filled(
+            "python_sdk.py",
+            &[
+                ("\"codex-bridge\"", &bridge_quoted()),
+                ("/home/me/src", &env.workspace.path().display().to_string()),
+            ],
+        ),
     )
     .expect("write the parameters");
     let mut command = client_command(&installed(PYTHON), env.envs(), env.workspace.path());
