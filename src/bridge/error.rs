@@ -82,6 +82,14 @@ fn describe_codex(error: &CodexError, door: Door) -> String {
             Door::Mcp => format!("{error}; pass turn_id to interrupt a turn started elsewhere"),
             Door::Cli => error.to_string(),
         },
+        CodexError::Archived { thread_id } => format!(
+            "{error}; unarchive it with {} first (reading it works as is)",
+            door.unarchive_thread(thread_id)
+        ),
+        CodexError::TurnNotFound { .. } => format!(
+            "{error}; see its turns and their ids with {}",
+            door.read_thread()
+        ),
         CodexError::InvalidCursor { detail } => format!(
             "{} is not valid ({detail}); {}",
             door.argument("cursor"),

@@ -41,8 +41,9 @@ pub struct TurnOptions {
     /// Model name (default: Codex's configured model).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
-    /// Reasoning effort: "none", "minimal", "low", "medium", "high" or "xhigh" (default: the
-    /// model's).
+    /// Reasoning effort, one the model supports (codex_list_models lists them; Codex 0.169's
+    /// models take "low", "medium", "high", "xhigh", and most also "max" and "ultra").
+    /// Default: the model's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub effort: Option<Effort>,
     /// Sandbox for commands: "read-only" (default), "workspace-write" or "danger-full-access".

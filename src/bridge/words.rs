@@ -40,7 +40,15 @@ impl Door {
     pub fn read_thread(self) -> &'static str {
         match self {
             Door::Mcp => "codex_read_thread",
-            Door::Cli => "`codex-bridge threads`",
+            Door::Cli => "`codex-bridge threads read THREAD_ID`",
+        }
+    }
+
+    /// How to bring an archived thread back.
+    pub fn unarchive_thread(self, thread_id: &str) -> String {
+        match self {
+            Door::Mcp => "codex_unarchive_thread".to_string(),
+            Door::Cli => format!("`codex-bridge threads unarchive {thread_id}`"),
         }
     }
 

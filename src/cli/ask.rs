@@ -350,6 +350,7 @@ mod tests {
             progress: None,
             omitted: None,
             text_truncated: false,
+            review: None,
         };
         assert_eq!(exit_for(&result, &Ending::DeadlinePassed), Exit::Timeout);
         assert_eq!(

@@ -64,6 +64,8 @@ impl Exit {
             CodexError::Rpc(_) | CodexError::Protocol(_) => Exit::Protocol,
             // An unknown thread id or a bad cursor is a wrong argument, like a wrong flag.
             CodexError::ThreadNotFound { .. }
+            | CodexError::TurnNotFound { .. }
+            | CodexError::Archived { .. }
             | CodexError::NoActiveTurn { .. }
             | CodexError::InvalidCursor { .. } => Exit::Usage,
             CodexError::TurnRunning { .. } => Exit::TurnFailed,

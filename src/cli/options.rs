@@ -29,7 +29,7 @@ pub struct TurnArgs {
     #[arg(long)]
     pub model: Option<String>,
 
-    /// Reasoning effort (none, minimal, low, medium, high, xhigh).
+    /// Reasoning effort, one the model supports (`codex-bridge models` lists them).
     #[arg(long, value_name = "EFFORT")]
     pub effort: Option<String>,
 

@@ -40,6 +40,13 @@ pub enum CodexError {
         ephemeral: bool,
         detail: String,
     },
+    /// The thread is archived: it can be read, but a turn needs `thread/unarchive` first.
+    #[error("thread {thread_id} is archived")]
+    Archived { thread_id: String },
+    /// A turn id the thread does not hold (`thread/fork`'s `lastTurnId`, `thread/revert`'s
+    /// `beforeTurnId`).
+    #[error("thread {thread_id} has no turn {turn_id}")]
+    TurnNotFound { thread_id: String, turn_id: String },
     /// The thread already has a turn running: one this bridge started (`turn_id`), or one
     /// another Codex client runs (`elsewhere`).
     #[error("{}", turn_running(thread_id, turn_id.as_deref(), *elsewhere))]
@@ -82,7 +89,7 @@ fn no_active_turn(thread_id: &str, detail: &str) -> String {
     if detail.is_empty() {
         format!("this bridge has no running turn on thread {thread_id}")
     } else {
-        format!("thread {thread_id} has no running turn to interrupt ({detail})")
+        format!("thread {thread_id} has no running turn ({detail})")
     }
 }
 
@@ -91,6 +98,11 @@ fn no_active_turn(thread_id: &str, detail: &str) -> String {
 pub enum About<'a> {
     /// A request naming this thread; `ephemeral` if the bridge started it as ephemeral.
     Thread { thread_id: &'a str, ephemeral: bool },
+    /// A request naming a turn of this thread (`thread/fork` up to it, `thread/revert`).
+    Turn {
+        thread_id: &'a str,
+        turn_id: &'a str,
+    },
     /// `thread/list`.
     Listing,
     /// Anything else (`thread/start`, say).
@@ -110,10 +122,29 @@ pub fn classify(error: CodexError, about: About<'_>) -> CodexError {
         };
     }
     match about {
+        About::Turn { thread_id, turn_id } if message.starts_with("turn not found") => {
+            CodexError::TurnNotFound {
+                thread_id: thread_id.to_string(),
+                turn_id: turn_id.to_string(),
+            }
+        }
+        About::Turn { thread_id, .. } => classify(
+            error,
+            About::Thread {
+                thread_id,
+                ephemeral: false,
+            },
+        ),
         About::Thread {
             thread_id,
             ephemeral,
         } => {
+            // "session <id> is archived. Run `codex unarchive <id>` ..." (thread/resume).
+            if message.contains("is archived") {
+                return CodexError::Archived {
+                    thread_id: thread_id.to_string(),
+                };
+            }
             if message.contains("not found")
                 || message.contains("not loaded")
                 || message.contains("no rollout found")
@@ -172,6 +203,25 @@ mod tests {
         assert!(matches!(
             classify(rpc("invalid cursor"), About::Listing),
             CodexError::InvalidCursor { .. }
+        ));
+        assert!(matches!(
+            classify(
+                rpc("session t is archived. Run `codex unarchive t` to unarchive it first."),
+                thread
+            ),
+            CodexError::Archived { .. }
+        ));
+        let turn = About::Turn {
+            thread_id: "t",
+            turn_id: "u",
+        };
+        assert!(matches!(
+            classify(rpc("turn not found: u"), turn),
+            CodexError::TurnNotFound { .. }
+        ));
+        assert!(matches!(
+            classify(rpc("thread not found: t"), turn),
+            CodexError::ThreadNotFound { .. }
         ));
         assert!(matches!(
             classify(rpc("something else"), thread),

@@ -31,6 +31,12 @@ impl Session {
     pub fn mark_loaded(&self, thread_id: &str) {
         lock(&self.loaded).insert(thread_id.to_string());
     }
+
+    /// The app-server unloaded the thread (archived, reverted): resume it before its next
+    /// turn.
+    pub fn mark_unloaded(&self, thread_id: &str) {
+        lock(&self.loaded).remove(thread_id);
+    }
 }
 
 /// The current session and what is needed to replace it.

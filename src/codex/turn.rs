@@ -163,10 +163,22 @@ struct State {
     pending: Vec<Pending>,
 }
 
+/// What a turn is for: the kinds whose results differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TurnKind {
+    /// A prompt's turn (`turn/start`).
+    Prompt,
+    /// A code review (`review/start`): its findings are read from the review sub-agent.
+    Review,
+    /// A compaction of the history (`thread/compact/start`).
+    Compaction,
+}
+
 /// Shared view of one turn: written by its driver, read by any number of callers.
 pub struct TurnHandle {
     pub thread_id: String,
     pub turn_id: String,
+    pub kind: TurnKind,
     started: Instant,
     wants_structured: bool,
     usage_baseline: Option<TokenUsageBreakdown>,
@@ -189,7 +201,24 @@ impl std::fmt::Debug for TurnHandle {
 }
 
 impl TurnHandle {
+    /// A prompt's turn.
     pub fn new(
+        thread_id: String,
+        turn_id: String,
+        wants_structured: bool,
+        usage_baseline: Option<TokenUsageBreakdown>,
+    ) -> Arc<TurnHandle> {
+        TurnHandle::of_kind(
+            TurnKind::Prompt,
+            thread_id,
+            turn_id,
+            wants_structured,
+            usage_baseline,
+        )
+    }
+
+    pub fn of_kind(
+        kind: TurnKind,
         thread_id: String,
         turn_id: String,
         wants_structured: bool,
@@ -199,6 +228,7 @@ impl TurnHandle {
         Arc::new(TurnHandle {
             thread_id,
             turn_id,
+            kind,
             started: Instant::now(),
             wants_structured,
             usage_baseline,
@@ -672,7 +702,15 @@ fn apply_event(handle: &TurnHandle, event: TurnEvent) -> bool {
                     state.activity = "writing the answer".into();
                     upsert(&mut state.messages, id, text);
                 }
-                ThreadItem::UserMessage { .. } | ThreadItem::Other => {}
+                ThreadItem::EnteredReviewMode { review, .. } => {
+                    state.activity = format!("reviewing {review}");
+                }
+                ThreadItem::ContextCompaction { .. } => {
+                    state.activity = "compacting the thread's history".into();
+                }
+                ThreadItem::UserMessage { .. }
+                | ThreadItem::ExitedReviewMode { .. }
+                | ThreadItem::Other => {}
             });
             false
         }
@@ -725,7 +763,15 @@ fn apply_event(handle: &TurnHandle, event: TurnEvent) -> bool {
                         status.unwrap_or_else(|| "done".into())
                     );
                 }
-                ThreadItem::UserMessage { .. } | ThreadItem::Other => {}
+                ThreadItem::ExitedReviewMode { .. } => {
+                    state.activity = "review written".into();
+                }
+                ThreadItem::ContextCompaction { .. } => {
+                    state.activity = "history compacted".into();
+                }
+                ThreadItem::UserMessage { .. }
+                | ThreadItem::EnteredReviewMode { .. }
+                | ThreadItem::Other => {}
             });
             false
         }

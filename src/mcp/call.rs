@@ -11,7 +11,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use rmcp::model::CallToolResponse;
+use rmcp::model::{CallToolResponse, CallToolResult};
 use rmcp::service::{ElicitationMode, RequestContext};
 use rmcp::RoleServer;
 
@@ -22,6 +22,7 @@ use super::render;
 use crate::bridge::caller::Caller;
 use crate::bridge::error::BridgeError;
 use crate::bridge::ops::turns::TurnOutcome;
+use crate::bridge::results::TurnResult;
 use crate::bridge::watch::{Asking, Ending};
 
 pub struct Call {
@@ -86,6 +87,17 @@ impl Call {
         input: &InputRequired,
         budget: usize,
     ) -> CallToolResponse {
+        self.answer_as(outcome, input, |result| render::turn(result, budget))
+            .await
+    }
+
+    /// Like [`Self::answer`], for a tool whose result wraps the turn's (`shape` renders it).
+    pub async fn answer_as(
+        self,
+        outcome: Result<TurnOutcome, BridgeError>,
+        input: &InputRequired,
+        shape: impl FnOnce(&TurnResult) -> CallToolResult,
+    ) -> CallToolResponse {
         self.watcher.finish().await;
         match outcome {
             Ok(TurnOutcome::Ran {
@@ -94,7 +106,7 @@ impl Call {
             }) => input
                 .result(self.tool, &result.thread_id, &result.turn_id, &pending)
                 .into(),
-            Ok(TurnOutcome::Ran { result, .. }) => render::turn(&result, budget).into(),
+            Ok(TurnOutcome::Ran { result, .. }) => shape(&result).into(),
             Ok(TurnOutcome::Abandoned(_)) => {
                 render::error_text("the call was cancelled before Codex started the turn").into()
             }

@@ -85,12 +85,178 @@ pub struct InterruptParams {
     pub turn_id: Option<String>,
 }
 
-/// Read a thread's history.
+/// How much of a turn codex_read_thread returns.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum DetailParam {
+    /// Each turn's prompt and final answer.
+    #[default]
+    Summary,
+    /// With turn_id: that turn's whole record (every command with its output, every file
+    /// change with its diff, the approvals).
+    Full,
+}
+
+/// Read a thread's history, a page at a time (newest page first), or one turn in full.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 pub struct ReadParams {
     /// The thread to read (from codex_ask, codex_list_threads or any Codex front-end).
     pub thread_id: String,
-    /// Only the last N turns, 1 to 100 (default: all, up to 100).
+    /// Turns per page, 1 to 100 (default 20). The first page holds the newest turns, oldest
+    /// first within the page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
+    /// next_cursor of a previous page: the page of older turns.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
+    /// Only this turn (e.g. the turn_id of a result that was trimmed to fit).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub turn_id: Option<String>,
+    /// "summary" (default) or "full" (needs turn_id): the turn's whole record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<DetailParam>,
+}
+
+/// Branch a thread: a new thread with the history up to a turn; the source is unchanged.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+pub struct ForkParams {
+    /// The thread to fork (from codex_ask, codex_list_threads or any Codex front-end).
+    pub thread_id: String,
+    /// Keep the history up to and including this turn (default: the whole history).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_turn_id: Option<String>,
+    /// A name for the fork, so other agents can find it with codex_list_threads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Run the fork's first turn with this prompt in the same call (the per-turn options
+    /// below apply to it; the fork does not inherit the source's sandbox).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompt: Option<String>,
+    #[serde(flatten)]
+    pub turn: TurnOptions,
+}
+
+/// Add input to a running turn.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+pub struct SteerParams {
+    /// The thread whose running turn to steer.
+    pub thread_id: String,
+    /// The running turn (default: the thread's running turn). If it is not the running
+    /// turn, nothing is sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub turn_id: Option<String>,
+    /// What to tell Codex now (a correction, a constraint, more context). Required, non-empty.
+    pub prompt: String,
+    /// Seconds to wait for the steered turn (default set by the operator). Returns status
+    /// "running" if it is still going.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wait_seconds: Option<f64>,
+}
+
+/// What a code review looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewTargetParam {
+    /// Staged, unstaged and untracked changes in cwd's git working tree.
+    Uncommitted,
+    /// The changes against base_branch.
+    BaseBranch,
+    /// One commit (commit, optionally commit_title).
+    Commit,
+    /// Whatever instructions say.
+    Custom,
+}
+
+impl ReviewTargetParam {
+    pub fn word(self) -> &'static str {
+        match self {
+            ReviewTargetParam::Uncommitted => "uncommitted",
+            ReviewTargetParam::BaseBranch => "base_branch",
+            ReviewTargetParam::Commit => "commit",
+            ReviewTargetParam::Custom => "custom",
+        }
+    }
+}
+
+/// Codex's code review, always read-only.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct ReviewParams {
+    /// What to review: "uncommitted", "base_branch" (needs base_branch), "commit" (needs
+    /// commit) or "custom" (needs instructions).
+    pub target: ReviewTargetParam,
+    /// For target "base_branch": the branch to compare with, e.g. "main".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_branch: Option<String>,
+    /// For target "commit": the commit's SHA.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
+    /// For target "commit": its title, shown to the reviewer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit_title: Option<String>,
+    /// For target "custom": what to review and how.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instructions: Option<String>,
+    /// Absolute path of the git working tree to review (inside the bridge's allowed roots).
+    /// Default: the directory the bridge was started in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cwd: Option<String>,
+    /// Review in a read-only fork of this thread, so the reviewer knows the work behind
+    /// the change (the thread itself is not changed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thread_id: Option<String>,
+    /// Model name (default: Codex's configured model).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// Reasoning effort, one the model supports (codex_list_models lists them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effort: Option<crate::bridge::effort::Effort>,
+    /// Seconds this call waits (default set by the operator). If the review is still going,
+    /// status is "running": pick it up with codex_wait.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wait_seconds: Option<f64>,
+}
+
+/// A thread, by id.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+pub struct ThreadParams {
+    /// The thread (from codex_ask, codex_list_threads or any Codex front-end).
+    pub thread_id: String,
+}
+
+/// Give a thread a name.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+pub struct RenameParams {
+    /// The thread to rename.
+    pub thread_id: String,
+    /// The new name (shown by codex_list_threads, matched by its search). Non-empty.
+    pub name: String,
+}
+
+/// Drop turns from a thread's history.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+pub struct RevertParams {
+    /// The thread to revert.
+    pub thread_id: String,
+    /// The first turn to drop: it and every later turn leave the history (codex_read_thread
+    /// lists the turn ids). Files those turns changed are NOT restored.
+    pub before_turn_id: String,
+}
+
+/// Compact a thread's history.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+pub struct CompactParams {
+    /// The thread whose history to summarise.
+    pub thread_id: String,
+    /// Seconds this call waits for the compaction (default set by the operator). If it is
+    /// still going, status is "running": pick it up with codex_wait.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wait_seconds: Option<f64>,
+}
+
+/// List Codex's models.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+pub struct ModelsParams {
+    /// Also list models Codex hides from its own pickers. Default false.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub include_hidden: Option<bool>,
 }

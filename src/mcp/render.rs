@@ -15,8 +15,8 @@ use serde::Serialize;
 
 use crate::bridge::error::BridgeError;
 use crate::bridge::results::{
-    ApprovalRecord, CommandRun, FileChange, Omitted, ThreadHistory, ThreadList, TurnPhase,
-    TurnResult,
+    ApprovalRecord, CommandRun, FileChange, ForkResult, ModelList, Omitted, RevertResult,
+    ThreadHistory, ThreadList, ThreadSummary, TurnPhase, TurnResult,
 };
 use crate::bridge::words::Door;
 
@@ -114,8 +114,86 @@ pub fn list(list: &ThreadList) -> CallToolResult {
     structured(list, list_text(list), false)
 }
 
-pub fn history(history: &ThreadHistory) -> CallToolResult {
-    structured(history, history_text(history), false)
+/// A history within `budget` characters: a full turn in it is trimmed like a turn result.
+pub fn history(history: &ThreadHistory, budget: usize) -> CallToolResult {
+    let mut history = history.clone();
+    if let Some(turn) = history.turn.take() {
+        let mut rest = history.clone();
+        rest.turn = None;
+        let used = chars(&json_text(&rest)) + chars(&history_text(&rest));
+        // The text repeats the outputs and diffs the structured content holds.
+        history.turn = Some(fit(turn, budget.saturating_sub(used) / 2));
+    }
+    structured(&history, history_text(&history), false)
+}
+
+/// A thread after a rename, archive or unarchive (`done`: what happened).
+pub fn thread(thread: &ThreadSummary, done: &str) -> CallToolResult {
+    let text = format!(
+        "{done}: thread {}
+name: {}
+archived: {}
+status: {}
+",
+        thread.id,
+        thread.name.as_deref().unwrap_or("-"),
+        thread.archived,
+        thread.status
+    );
+    structured(thread, text, false)
+}
+
+pub fn reverted(reverted: &RevertResult) -> CallToolResult {
+    let text = format!(
+        "reverted thread {}: {} turns dropped from its history, {} kept.
+Files those turns changed were NOT restored: undo them with git (or ask Codex).
+",
+        reverted.thread_id, reverted.reverted_turns, reverted.remaining_turns
+    );
+    structured(reverted, text, false)
+}
+
+pub fn models(list: &ModelList) -> CallToolResult {
+    let mut text = String::new();
+    for model in &list.models {
+        let efforts: Vec<&str> = model.efforts.iter().map(|e| e.effort.as_str()).collect();
+        text.push_str(&format!(
+            "{}{}{}: {} (efforts: {}; default {})\n",
+            model.model,
+            if model.is_default { " [default]" } else { "" },
+            if model.hidden { " [hidden]" } else { "" },
+            model.display_name,
+            efforts.join(", "),
+            model.default_effort.as_deref().unwrap_or("-")
+        ));
+    }
+    if list.models.is_empty() {
+        text.push_str("no models\n");
+    }
+    structured(list, text, false)
+}
+
+/// A fork, with its first turn (`turn`) when a prompt was given, within `budget`.
+pub fn fork(fork: &ForkResult, turn: Option<&TurnResult>, budget: usize) -> CallToolResult {
+    let mut fork = fork.clone();
+    fork.turn = None;
+    let mut text = format!(
+        "forked thread {} from {} ({} turns)\nthread_id: {}\n",
+        fork.thread_id, fork.forked_from_id, fork.total_turns, fork.thread_id
+    );
+    if let Some(name) = &fork.name {
+        text.push_str(&format!("name: {name}\n"));
+    }
+    let Some(turn) = turn else {
+        return structured(&fork, text, false);
+    };
+    let used = chars(&json_text(&fork)) + chars(&text);
+    let turn = fit(turn.clone(), budget.saturating_sub(used));
+    text.push_str("\nfirst turn on the fork:\n");
+    text.push_str(&turn_text(&turn));
+    let failed = turn.status == TurnPhase::Failed;
+    fork.turn = Some(turn);
+    structured(&fork, text, failed)
 }
 
 /// A tool-level error a model can act on (not a JSON-RPC error).
@@ -156,6 +234,40 @@ pub fn turn_text(result: &TurnResult) -> String {
     }
     for approval in &result.approvals {
         out.push_str(&approval_line(approval));
+    }
+    if let Some(review) = &result.review {
+        out.push_str(&format!(
+            "review verdict: {}{} ({} findings)\n",
+            review
+                .overall_correctness
+                .as_deref()
+                .unwrap_or("none given"),
+            review
+                .overall_confidence
+                .map(|c| format!(", confidence {c:.2}"))
+                .unwrap_or_default(),
+            review.findings.len()
+        ));
+        for finding in &review.findings {
+            let place = match (&finding.file, finding.line_start, finding.line_end) {
+                (Some(file), Some(start), Some(end)) => format!(" {file}:{start}-{end}"),
+                (Some(file), _, _) => format!(" {file}"),
+                (None, _, _) => String::new(),
+            };
+            out.push_str(&format!(
+                "finding{}{}{}: {}\n",
+                finding
+                    .priority
+                    .map(|p| format!(" P{p}"))
+                    .unwrap_or_default(),
+                finding
+                    .confidence
+                    .map(|c| format!(" (confidence {c:.2})"))
+                    .unwrap_or_default(),
+                place,
+                finding.title
+            ));
+        }
     }
     if result.omitted.is_some() || result.text_truncated {
         let omitted = result.omitted.clone().unwrap_or_default();
@@ -237,6 +349,23 @@ fn history_text(history: &ThreadHistory) -> String {
             out.push_str(&format!("error: {error}\n"));
         }
     }
+    if let Some(cursor) = &history.next_cursor {
+        out.push_str(&format!("\nolder turns: next_cursor: {cursor}\n"));
+    }
+    if let Some(turn) = &history.turn {
+        out.push_str("\n--- full record\n");
+        out.push_str(&turn_text(turn));
+        for command in &turn.commands {
+            if !command.output.is_empty() {
+                out.push_str(&format!("\n$ {}\n{}\n", command.command, command.output));
+            }
+        }
+        for change in &turn.file_changes {
+            if !change.diff.is_empty() {
+                out.push_str(&format!("\n{}\n", change.diff));
+            }
+        }
+    }
     out
 }
 
@@ -268,6 +397,7 @@ mod tests {
             progress: None,
             omitted: None,
             text_truncated: false,
+            review: None,
         }
     }
 

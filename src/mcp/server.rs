@@ -25,9 +25,14 @@ pub const INSTRUCTIONS: &str =
     "Delegate work to OpenAI Codex. codex_ask starts a thread and returns \
 Codex's answer with thread_id; codex_continue_thread sends a follow-up on that thread. If a \
 result has status \"running\", Codex is still working: call codex_wait with its thread_id and \
-turn_id (codex_interrupt stops it). codex_list_threads and codex_read_thread find and read \
-threads, including ones other agents started. Default sandbox is read-only and Codex's \
-requests to go beyond it are declined unless approval_policy says otherwise.";
+turn_id, codex_steer to add input to the running turn, or codex_interrupt to stop it. \
+codex_review runs Codex's read-only code review and returns its findings. codex_fork_thread \
+branches a thread; codex_rename_thread, codex_archive_thread, codex_unarchive_thread, \
+codex_revert_thread (history only; files are not restored) and codex_compact_thread keep \
+threads in order. codex_list_threads and codex_read_thread find and read threads, including \
+ones other agents started; codex_list_models lists models and their reasoning efforts. \
+Default sandbox is read-only and Codex's requests to go beyond it are declined unless \
+approval_policy says otherwise.";
 
 /// The MCP server: one per MCP session, sharing the bridge (and its Codex session).
 #[derive(Clone)]

@@ -92,6 +92,21 @@ impl CodexEnv {
         writeln!(file, "\n{toml}").expect("append to config.toml");
     }
 
+    /// Set a top-level key of the Codex configuration (replacing its line if the template
+    /// has one), e.g. `set("sandbox_mode", "\"workspace-write\"")`.
+    pub fn set(&self, key: &str, toml_value: &str) {
+        let path = self.codex_home.path().join("config.toml");
+        let config = std::fs::read_to_string(&path).expect("read config.toml");
+        let prefix = format!("{key} = ");
+        let mut lines: Vec<String> = config
+            .lines()
+            .filter(|line| !line.starts_with(&prefix))
+            .map(str::to_string)
+            .collect();
+        lines.insert(1, format!("{key} = {toml_value}"));
+        std::fs::write(&path, lines.join("\n") + "\n").expect("write config.toml");
+    }
+
     /// Give Codex the tests' small stdio MCP server (`tests/fixtures/mini_mcp.py`) as
     /// `[mcp_servers.demo]`: one tool, `danger`, that needs approval.
     pub fn add_demo_mcp_server(&self) {

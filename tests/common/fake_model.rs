@@ -32,6 +32,12 @@
 //! | `HISTORY`            | every real user prompt of the request, joined with ` | `                |
 //! | (none)               | `answer: <PROMPT>`                                                      |
 //!
+//! A review sub-agent's request (a developer message holding Codex's `# Review guidelines`)
+//! gets a scripted review instead: `git diff` in the sandbox, then `touch written-by-review.txt`
+//! in the sandbox (a review that is not read-only leaves that file behind), then the review
+//! JSON Codex asks for, with one `[P1]` finding (confidence 0.9) on the first file of the diff,
+//! whose body quotes the diff's first `+` line.
+//!
 //! `<cmd>` and `<json>` run to the end of the line. `HISTORY` skips the user-role messages Codex
 //! injects itself (one message holding `# AGENTS.md instructions for <cwd>\n\n<INSTRUCTIONS>...`
 //! and/or `<environment_context>...`); system prompt, skills and permissions go in `developer`
@@ -266,6 +272,9 @@ const DIRECTIVES: [&str; 10] = [
 
 fn decide(body: &Value) -> Reply {
     let input = body["input"].as_array().cloned().unwrap_or_default();
+    if let Some(reply) = review(&input) {
+        return reply;
+    }
     if let Some(reply) = repeat(&input) {
         return reply;
     }
@@ -401,6 +410,69 @@ fn repeat(input: &[Value]) -> Option<Reply> {
         }
     } else {
         Reply::Text(format!("done after {count} commands"))
+    })
+}
+
+/// A review sub-agent's request: `git diff`, then an attempt to write a file, then findings.
+fn review(input: &[Value]) -> Option<Reply> {
+    let is_review = input.iter().any(|item| {
+        item["role"] == "developer" && message_text(item).contains("# Review guidelines")
+    });
+    if !is_review {
+        return None;
+    }
+    let outputs: Vec<String> = input
+        .iter()
+        .filter(|item| item["type"] == "function_call_output")
+        .map(|item| output_text(&item["output"]))
+        .collect();
+    Some(match outputs.len() {
+        0 => Reply::Exec {
+            cmd: "git diff".into(),
+            escalated: false,
+        },
+        1 => Reply::Exec {
+            cmd: "touch written-by-review.txt".into(),
+            escalated: false,
+        },
+        _ => {
+            let diff = &outputs[0];
+            let cwd = input
+                .iter()
+                .map(message_text)
+                .find_map(|text| {
+                    let start = text.find("<cwd>")? + "<cwd>".len();
+                    let end = text[start..].find("</cwd>")? + start;
+                    Some(text[start..end].to_string())
+                })
+                .unwrap_or_default();
+            let file = diff
+                .lines()
+                .find_map(|line| line.strip_prefix("+++ b/"))
+                .unwrap_or("unknown");
+            let added = diff
+                .lines()
+                .find(|line| line.starts_with('+') && !line.starts_with("+++"))
+                .unwrap_or("(no added line)");
+            Reply::Text(
+                json!({
+                    "findings": [{
+                        "title": format!("[P1] Check {file}"),
+                        "body": format!("The diff adds `{added}`."),
+                        "confidence_score": 0.9,
+                        "priority": 1,
+                        "code_location": {
+                            "absolute_file_path": format!("{cwd}/{file}"),
+                            "line_range": {"start": 1, "end": 1}
+                        }
+                    }],
+                    "overall_correctness": "patch is incorrect",
+                    "overall_explanation": "The change needs a second look.",
+                    "overall_confidence_score": 0.8
+                })
+                .to_string(),
+            )
+        }
     })
 }
 

@@ -12,3 +12,22 @@ pub mod fake_model;
 pub mod http;
 pub mod process;
 pub mod script;
+
+/// Every tool the bridge publishes, sorted: the one list the suites compare against.
+pub const TOOLS: [&str; 15] = [
+    "codex_archive_thread",
+    "codex_ask",
+    "codex_compact_thread",
+    "codex_continue_thread",
+    "codex_fork_thread",
+    "codex_interrupt",
+    "codex_list_models",
+    "codex_list_threads",
+    "codex_read_thread",
+    "codex_rename_thread",
+    "codex_revert_thread",
+    "codex_review",
+    "codex_steer",
+    "codex_unarchive_thread",
+    "codex_wait",
+];

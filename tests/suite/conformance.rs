@@ -15,8 +15,11 @@ use std::process::Command;
 
 use codex_bridge::codex::protocol::{
     AskForApproval, ClientInfo, GetAccountParams, InitializeCapabilities, InitializeParams,
-    SandboxMode, ThreadListParams, ThreadReadParams, ThreadResumeParams, ThreadSetNameParams,
-    ThreadSortKey, ThreadStartParams, TurnInterruptParams, TurnStartParams, UserInput,
+    ModelListParams, ReviewDelivery, ReviewStartParams, ReviewTarget, SandboxMode, SortDirection,
+    ThreadArchiveParams, ThreadCompactStartParams, ThreadForkParams, ThreadListParams,
+    ThreadReadParams, ThreadResumeParams, ThreadRevertParams, ThreadSetNameParams, ThreadSortKey,
+    ThreadSourceKind, ThreadStartParams, ThreadTurnsListParams, ThreadUnarchiveParams,
+    TurnInterruptParams, TurnItemsView, TurnStartParams, TurnSteerParams, UserInput,
     CONNECTION_FIELDS, DECODED_FIELDS, METHODS, RESPONSE_FIELDS, SERVER_REQUEST_FIELDS,
 };
 use serde_json::{json, Value};
@@ -144,8 +147,60 @@ fn samples() -> Vec<(&'static str, Value)> {
                 cwd: Some("/w".into()),
                 search_term: Some("s".into()),
                 archived: Some(false),
+                source_kinds: Some(vec![ThreadSourceKind::SubAgentReview]),
                 sort_key: ThreadSortKey::UpdatedAt,
-                model_providers: Vec::new(),
+                model_providers: Some(Vec::new()),
+            })),
+        ),
+        (
+            "thread/turns/list",
+            encode(serde_json::to_value(ThreadTurnsListParams {
+                thread_id: "t".into(),
+                cursor: Some("c".into()),
+                limit: Some(2),
+                sort_direction: Some(SortDirection::Desc),
+                items_view: Some(TurnItemsView::Full),
+            })),
+        ),
+        (
+            "thread/archive",
+            encode(serde_json::to_value(ThreadArchiveParams {
+                thread_id: "t".into(),
+            })),
+        ),
+        (
+            "thread/unarchive",
+            encode(serde_json::to_value(ThreadUnarchiveParams {
+                thread_id: "t".into(),
+            })),
+        ),
+        (
+            "thread/revert",
+            encode(serde_json::to_value(ThreadRevertParams {
+                thread_id: "t".into(),
+                before_turn_id: "u".into(),
+            })),
+        ),
+        (
+            "thread/compact/start",
+            encode(serde_json::to_value(ThreadCompactStartParams {
+                thread_id: "t".into(),
+            })),
+        ),
+        (
+            "turn/steer",
+            encode(serde_json::to_value(TurnSteerParams {
+                thread_id: "t".into(),
+                expected_turn_id: "u".into(),
+                input: vec![UserInput::Text { text: "hi".into() }],
+            })),
+        ),
+        (
+            "model/list",
+            encode(serde_json::to_value(ModelListParams {
+                cursor: Some("c".into()),
+                limit: Some(5),
+                include_hidden: Some(true),
             })),
         ),
         (
@@ -174,6 +229,40 @@ fn samples() -> Vec<(&'static str, Value)> {
             encode(serde_json::to_value(GetAccountParams {})),
         ),
     ];
+    for view in [TurnItemsView::NotLoaded, TurnItemsView::Summary] {
+        samples.push((
+            "thread/turns/list",
+            encode(serde_json::to_value(ThreadTurnsListParams {
+                thread_id: "t".into(),
+                cursor: None,
+                limit: None,
+                sort_direction: Some(SortDirection::Asc),
+                items_view: Some(view),
+            })),
+        ));
+    }
+    for target in [
+        ReviewTarget::UncommittedChanges,
+        ReviewTarget::BaseBranch {
+            branch: "main".into(),
+        },
+        ReviewTarget::Commit {
+            sha: "abc".into(),
+            title: Some("t".into()),
+        },
+        ReviewTarget::Custom {
+            instructions: "i".into(),
+        },
+    ] {
+        samples.push((
+            "review/start",
+            encode(serde_json::to_value(ReviewStartParams {
+                thread_id: "t".into(),
+                target,
+                delivery: ReviewDelivery::Inline,
+            })),
+        ));
+    }
     for sandbox in [
         SandboxMode::ReadOnly,
         SandboxMode::WorkspaceWrite,
@@ -195,6 +284,20 @@ fn samples() -> Vec<(&'static str, Value)> {
                     developer_instructions: Some("d".into()),
                     config: Some(serde_json::Map::new()),
                     ephemeral: Some(true),
+                })),
+            ));
+            let mut config = serde_json::Map::new();
+            config.insert("model_reasoning_effort".into(), json!("high"));
+            samples.push((
+                "thread/fork",
+                encode(serde_json::to_value(ThreadForkParams {
+                    thread_id: "t".into(),
+                    last_turn_id: Some("u".into()),
+                    cwd: Some("/w".into()),
+                    model: Some("m".into()),
+                    approval_policy: Some(approval_policy),
+                    sandbox: Some(sandbox),
+                    config: Some(config),
                 })),
             ));
             samples.push((

@@ -16,4 +16,5 @@ mod negotiation;
 mod real_codex;
 mod reliability;
 mod roots;
+mod thread_api;
 mod versions;

@@ -36,17 +36,7 @@ async fn publishes_every_tool_with_input_and_output_schemas() {
     let tools = bridge.client.list_all_tools().await.expect("tools/list");
     let mut names: Vec<_> = tools.iter().map(|tool| tool.name.to_string()).collect();
     names.sort();
-    assert_eq!(
-        names,
-        [
-            "codex_ask",
-            "codex_continue_thread",
-            "codex_interrupt",
-            "codex_list_threads",
-            "codex_read_thread",
-            "codex_wait"
-        ]
-    );
+    assert_eq!(names, crate::common::TOOLS);
     for tool in &tools {
         assert!(
             tool.output_schema.is_some(),

@@ -1,10 +1,14 @@
 //! The bridge's operations, one file per family (in the style of mini-redis's `cmd/`):
-//! [`turns`] (ask, continue, wait, interrupt) and [`threads`] (list, read).
+//! [`turns`] (ask, continue, wait, steer, interrupt, compact), [`threads`] (list, read,
+//! rename, archive, unarchive, revert), [`fork`], [`review`] and [`models`].
 //!
 //! An operation validates its arguments against the operator's ceilings, calls the
 //! app-server client, and returns the public result vocabulary. Both doors call the same
 //! operations: an MCP tool or a CLI command is a thin adapter around one.
 
+pub mod fork;
+pub mod models;
+pub mod review;
 pub mod threads;
 pub mod turns;
 

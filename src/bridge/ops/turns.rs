@@ -1,19 +1,25 @@
 //! Turn operations: start a thread with a turn (`ask`), the next turn on a thread
-//! (`continue`), wait for a turn, interrupt it.
+//! (`continue`), wait for a turn, steer it, interrupt it, compact a thread (a turn of its
+//! own).
 //!
 //! Each turn runs through the watch core ([`crate::bridge::watch`]) with the door's
 //! watcher; the result is the turn as it stands when the watching ends.
 
 use super::{check_id, Bridge, IdKind};
+use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
-use crate::bridge::approval::Verdict;
+use crate::bridge::approval::{ApprovalPolicy, CallApprover, Verdict};
 use crate::bridge::caller::Caller;
 use crate::bridge::error::BridgeError;
-use crate::bridge::options::{prepare, PreparedTurn, TurnOptions};
-use crate::bridge::results::{TurnProgress, TurnResult, TurnSummary};
+use crate::bridge::options::{check_prompt, prepare, PreparedTurn, TurnOptions};
+use crate::bridge::results::{TurnProgress, TurnResult};
 use crate::bridge::watch::{self, Deadline, Ending, Watched, Watcher};
 pub use crate::codex::client::NewThread;
+use crate::codex::error::CodexError;
+use crate::codex::protocol::TurnItemsView;
+use crate::codex::turn::{TurnHandle, TurnKind};
 
 /// How long a turn call watches its turn.
 #[derive(Debug, Clone, Copy)]
@@ -49,13 +55,22 @@ pub struct Continue {
     pub options: TurnOptions,
 }
 
-/// A turn call validated against the ceilings, ready to run.
-pub struct PreparedCall {
-    start: Start,
-    turn: PreparedTurn,
+/// `codex_steer`: more input for the running turn.
+pub struct Steer {
+    pub thread_id: String,
+    /// The turn the caller means (default: the thread's running turn).
+    pub turn_id: Option<String>,
+    pub prompt: String,
+    pub wait_seconds: Option<f64>,
 }
 
-enum Start {
+/// A turn call validated against the ceilings, ready to run.
+pub struct PreparedCall {
+    pub(super) start: Start,
+    pub(super) turn: PreparedTurn,
+}
+
+pub(super) enum Start {
     NewThread(NewThread),
     Existing(String),
 }
@@ -89,28 +104,44 @@ impl Bridge {
         waiting: Waiting,
         watcher: &mut dyn Watcher,
     ) -> Result<TurnOutcome, BridgeError> {
-        let deadline = match waiting {
-            Waiting::ForCall => Deadline::returning_after(call.turn.wait),
-            Waiting::Until(deadline) => deadline,
-        };
         let request = call.turn.request;
-        let watched = match call.start {
+        if let Some(effort) = &request.effort {
+            self.check_effort(request.model.as_deref(), effort).await?;
+        }
+        let deadline = self.deadline(waiting, call.turn.wait);
+        match call.start {
             Start::NewThread(new) => {
-                let start = self.client.start_thread(new, request);
-                watch::run(&self.client, start, deadline, watcher).await
+                self.run_started(self.client.start_thread(new, request), deadline, watcher)
+                    .await
             }
             Start::Existing(thread_id) => {
                 let start = self.client.continue_thread(&thread_id, request);
-                watch::run(&self.client, start, deadline, watcher).await
+                self.run_started(start, deadline, watcher).await
             }
-        };
-        match watched {
+        }
+    }
+
+    pub(super) fn deadline(&self, waiting: Waiting, wait: Duration) -> Deadline {
+        match waiting {
+            Waiting::ForCall => Deadline::returning_after(wait),
+            Waiting::Until(deadline) => deadline,
+        }
+    }
+
+    /// Watch a turn as `start` starts it; its result as the watching ended.
+    pub(super) async fn run_started(
+        &self,
+        start: impl Future<Output = Result<Arc<TurnHandle>, CodexError>>,
+        deadline: Deadline,
+        watcher: &mut dyn Watcher,
+    ) -> Result<TurnOutcome, BridgeError> {
+        match watch::run(&self.client, start, deadline, watcher).await {
             Watched::Ran {
                 handle,
                 ending,
                 before_stop,
             } => {
-                let mut result = TurnResult::of(&handle, self.door);
+                let mut result = self.result_of(&handle).await;
                 // What the turn was doing when the bridge stopped it.
                 if let Some(before) = before_stop {
                     result.progress = Some(TurnProgress::from(before.as_ref()));
@@ -123,6 +154,16 @@ impl Bridge {
             Watched::StartFailed(error) => Err(error.into()),
             Watched::Abandoned(ending) => Ok(TurnOutcome::Abandoned(ending)),
         }
+    }
+
+    /// The result of a turn this bridge holds, as it is now; a finished review's with its
+    /// findings.
+    pub(super) async fn result_of(&self, handle: &TurnHandle) -> TurnResult {
+        let mut result = TurnResult::of(handle, self.door);
+        if handle.kind == TurnKind::Review && handle.is_finished() {
+            result.review = self.review_report(&handle.thread_id).await;
+        }
+        result
     }
 
     /// `codex_ask`: validate, start, watch.
@@ -195,9 +236,77 @@ impl Bridge {
         )
         .await;
         Ok(TurnOutcome::Ran {
-            result: Box::new(TurnResult::of(&handle, self.door)),
+            result: Box::new(self.result_of(&handle).await),
             ending,
         })
+    }
+
+    /// `codex_steer`: add input to the running turn, then watch it like `codex_wait` (the
+    /// steered answer is the turn's answer). A thread with no running turn, or a turn id
+    /// that is not the running one, is an error that says to start a new turn instead.
+    pub async fn steer(
+        &self,
+        steer: Steer,
+        watcher: &mut dyn Watcher,
+    ) -> Result<TurnOutcome, BridgeError> {
+        let (thread_id, turn_id) = self.check_ids(&steer.thread_id, steer.turn_id.as_deref())?;
+        check_prompt(&steer.prompt)?;
+        let wait = self.ceilings.check_wait(steer.wait_seconds)?;
+        let steered = self
+            .client
+            .steer(&thread_id, turn_id.as_deref(), &steer.prompt)
+            .await
+            .map_err(|error| self.steer_error(&thread_id, turn_id.as_deref(), error))?;
+        self.answer_and_watch(&thread_id, Some(&steered), Vec::new(), wait, watcher)
+            .await
+    }
+
+    fn steer_error(
+        &self,
+        thread_id: &str,
+        turn_id: Option<&str>,
+        error: CodexError,
+    ) -> BridgeError {
+        let next = self.door.continue_thread(thread_id);
+        match error {
+            CodexError::NoActiveTurn { .. } => BridgeError::NotFound(format!(
+                "thread {thread_id} has no running turn to steer; send the input as a new turn with {next}"
+            )),
+            // "expected active turn id X but found Y"
+            CodexError::Rpc(rpc) if rpc.message.contains("expected active turn id") => {
+                BridgeError::argument(
+                    "turn_id",
+                    format!(
+                        "{} is not the running turn of thread {thread_id} ({}); omit turn_id to steer the running turn, or send a new turn with {next}",
+                        turn_id.unwrap_or("(none)"),
+                        rpc.message
+                    ),
+                )
+            }
+            CodexError::Rpc(rpc) if rpc.message.contains("not steerable") || rpc.message.contains("NotSteerable") => {
+                BridgeError::NotFound(format!(
+                    "the running turn of thread {thread_id} cannot be steered ({}): reviews and compactions take no input; wait for it, then send a new turn with {next}",
+                    rpc.message
+                ))
+            }
+            other => other.into(),
+        }
+    }
+
+    /// `codex_compact_thread`: summarise the thread's history; the compaction runs as a
+    /// turn of its own, watched like any turn.
+    pub async fn compact(
+        &self,
+        thread_id: &str,
+        wait_seconds: Option<f64>,
+        waiting: Waiting,
+        watcher: &mut dyn Watcher,
+    ) -> Result<TurnOutcome, BridgeError> {
+        let thread_id = check_id("thread_id", IdKind::Thread, thread_id, self.door)?;
+        let wait = self.ceilings.check_wait(wait_seconds)?;
+        let deadline = self.deadline(waiting, wait);
+        let start = self.client.compact(&thread_id, declining());
+        self.run_started(start, deadline, watcher).await
     }
 
     /// `codex_interrupt`: stop a running turn; its result says `interrupted`.
@@ -227,23 +336,48 @@ impl Bridge {
         Ok((thread_id, turn_id))
     }
 
-    async fn turn_from_history(
+    /// A turn this bridge does not hold (another process ran it, or the bridge restarted),
+    /// from the thread's saved history: by id, else the newest.
+    pub(super) async fn turn_from_history(
         &self,
         thread_id: &str,
         turn_id: Option<&str>,
     ) -> Result<TurnResult, BridgeError> {
-        let thread = self.client.read_thread(thread_id).await?;
         let turn = match turn_id {
-            Some(turn_id) => thread.turns.into_iter().find(|turn| turn.id == turn_id),
-            None => thread.turns.into_iter().last(),
+            Some(turn_id) => {
+                self.find_saved_turn(thread_id, turn_id, TurnItemsView::Summary)
+                    .await?
+            }
+            None => self.client.newest_turn(thread_id).await?,
         };
         let Some(turn) = turn else {
             return Err(BridgeError::NotFound(format!(
                 "thread {thread_id} has no turn {}; see its turns with {}",
-                turn_id.unwrap_or("(any)"),
+                turn_id.unwrap_or("yet"),
                 self.door.read_thread()
             )));
         };
-        Ok(TurnResult::from_history(thread_id, TurnSummary::from(turn)))
+        let is_review = turn.items.iter().any(|item| {
+            matches!(
+                item,
+                crate::codex::protocol::ThreadItem::ExitedReviewMode { .. }
+            )
+        });
+        let mut result = TurnResult::from_saved(thread_id, turn, false);
+        if is_review {
+            result.review = self.review_report(thread_id).await;
+        }
+        Ok(result)
     }
+}
+
+/// The approver of turns nobody asked to approve anything in (compactions): every request
+/// is declined.
+pub(super) fn declining() -> Arc<CallApprover> {
+    Arc::new(CallApprover {
+        policy: ApprovalPolicy::Deny,
+        allow_list: Default::default(),
+        can_ask: false,
+        ask_timeout: Duration::ZERO,
+    })
 }

@@ -47,6 +47,21 @@ pub enum ThreadItem {
         #[serde(default)]
         status: Option<String>,
     },
+    /// The start of a review turn (`review/start`); `review` names what is reviewed.
+    EnteredReviewMode {
+        id: String,
+        #[serde(default)]
+        review: String,
+    },
+    /// The end of a review turn; `review` is the review rendered as text (no confidences,
+    /// no verdict: those are in the review sub-agent's own answer).
+    ExitedReviewMode {
+        id: String,
+        #[serde(default)]
+        review: String,
+    },
+    /// A compaction of the thread's history (`thread/compact/start`).
+    ContextCompaction { id: String },
     /// Reasoning, plans, web searches and the rest: progress only, not part of the result.
     #[serde(other)]
     Other,

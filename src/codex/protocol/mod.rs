@@ -15,6 +15,7 @@ mod account;
 mod common;
 mod initialize;
 mod item;
+mod model;
 mod notification;
 mod server_request;
 mod thread;
@@ -30,18 +31,24 @@ pub use initialize::{
     TextPosition, TextRange,
 };
 pub use item::{FileUpdateChange, ThreadItem};
+pub use model::{Model, ModelListParams, ModelListResponse, ReasoningEffortOption};
 pub use notification::{
     ThreadTokenUsage, TokenUsageBreakdown, TurnEvent, CONNECTION_FIELDS, DECODED_FIELDS,
 };
 pub use server_request::{ServerRequest, ServerRequestKind, SERVER_REQUEST_FIELDS};
 pub use thread::{
-    Thread, ThreadListParams, ThreadListResponse, ThreadReadParams, ThreadReadResponse,
-    ThreadResumeParams, ThreadResumeResponse, ThreadSetNameParams, ThreadSetNameResponse,
-    ThreadSortKey, ThreadStartParams, ThreadStartResponse, ThreadStatus,
+    SortDirection, Thread, ThreadArchiveParams, ThreadArchiveResponse, ThreadCompactStartParams,
+    ThreadCompactStartResponse, ThreadForkParams, ThreadForkResponse, ThreadListParams,
+    ThreadListResponse, ThreadReadParams, ThreadReadResponse, ThreadResumeParams,
+    ThreadResumeResponse, ThreadRevertParams, ThreadRevertResponse, ThreadSetNameParams,
+    ThreadSetNameResponse, ThreadSortKey, ThreadSourceKind, ThreadStartParams, ThreadStartResponse,
+    ThreadStatus, ThreadTurnsListParams, ThreadTurnsListResponse, ThreadUnarchiveParams,
+    ThreadUnarchiveResponse, TurnItemsView,
 };
 pub use turn::{
-    Turn, TurnError, TurnInterruptParams, TurnInterruptResponse, TurnStartParams,
-    TurnStartResponse, TurnStatus,
+    ReviewDelivery, ReviewStartParams, ReviewStartResponse, ReviewTarget, Turn, TurnError,
+    TurnInterruptParams, TurnInterruptResponse, TurnStartParams, TurnStartResponse, TurnStatus,
+    TurnSteerParams, TurnSteerResponse,
 };
 
 /// A request the bridge sends: its method name and the type of the answer.
@@ -70,6 +77,51 @@ pub const RESPONSE_FIELDS: &[(&str, &[&str])] = &[
             "data.[].updatedAt",
             "data.[].status",
             "data.[].ephemeral",
+            "data.[].forkedFromId",
+            "data.[].parentThreadId",
+            "nextCursor",
+        ],
+    ),
+    (
+        "thread/fork",
+        &[
+            "thread.id",
+            "thread.name",
+            "thread.preview",
+            "thread.cwd",
+            "thread.forkedFromId",
+        ],
+    ),
+    (
+        "thread/turns/list",
+        &[
+            "data.[].id",
+            "data.[].status",
+            "data.[].items",
+            "data.[].error",
+            "data.[].durationMs",
+            "data.[].rootTurnId",
+            "nextCursor",
+        ],
+    ),
+    ("thread/archive", &[]),
+    ("thread/unarchive", &["thread.id"]),
+    ("thread/revert", &["thread.id"]),
+    ("thread/compact/start", &[]),
+    ("turn/steer", &["turnId"]),
+    ("review/start", &["turn.id", "reviewThreadId"]),
+    (
+        "model/list",
+        &[
+            "data.[].id",
+            "data.[].model",
+            "data.[].displayName",
+            "data.[].description",
+            "data.[].hidden",
+            "data.[].isDefault",
+            "data.[].defaultReasoningEffort",
+            "data.[].supportedReasoningEfforts.[].reasoningEffort",
+            "data.[].supportedReasoningEfforts.[].description",
             "nextCursor",
         ],
     ),
@@ -117,7 +169,16 @@ requests! {
     ThreadListParams => "thread/list" => ThreadListResponse;
     ThreadReadParams => "thread/read" => ThreadReadResponse;
     ThreadSetNameParams => "thread/name/set" => ThreadSetNameResponse;
+    ThreadForkParams => "thread/fork" => ThreadForkResponse;
+    ThreadTurnsListParams => "thread/turns/list" => ThreadTurnsListResponse;
+    ThreadArchiveParams => "thread/archive" => ThreadArchiveResponse;
+    ThreadUnarchiveParams => "thread/unarchive" => ThreadUnarchiveResponse;
+    ThreadRevertParams => "thread/revert" => ThreadRevertResponse;
+    ThreadCompactStartParams => "thread/compact/start" => ThreadCompactStartResponse;
     TurnStartParams => "turn/start" => TurnStartResponse;
+    TurnSteerParams => "turn/steer" => TurnSteerResponse;
     TurnInterruptParams => "turn/interrupt" => TurnInterruptResponse;
+    ReviewStartParams => "review/start" => ReviewStartResponse;
+    ModelListParams => "model/list" => ModelListResponse;
     GetAccountParams => "account/read" => GetAccountResponse;
 }

@@ -1,4 +1,5 @@
-//! Turns: start and interrupt, and the `Turn` object notifications and reads carry.
+//! Turns: start, steer, interrupt, review; and the `Turn` object notifications and reads
+//! carry.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -42,6 +43,69 @@ pub struct TurnInterruptParams {
 
 pub type TurnInterruptResponse = super::EmptyResponse;
 
+/// `turn/steer`: add input to the running turn. The app-server drops the model request in
+/// flight and asks again with the new input last; the turn keeps its id. Refused ("no active
+/// turn to steer", "expected active turn id X but found Y") unless `expectedTurnId` is the
+/// thread's running turn.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TurnSteerParams {
+    pub thread_id: String,
+    pub expected_turn_id: String,
+    pub input: Vec<UserInput>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TurnSteerResponse {
+    pub turn_id: String,
+}
+
+/// What `review/start` reviews (schema: `ReviewTarget`, tagged by `type`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum ReviewTarget {
+    /// Staged, unstaged and untracked changes in the working tree.
+    UncommittedChanges,
+    /// The changes against a base branch.
+    BaseBranch { branch: String },
+    /// One commit.
+    Commit {
+        sha: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        title: Option<String>,
+    },
+    /// Free-form review instructions.
+    Custom { instructions: String },
+}
+
+/// Where `review/start` runs the review (schema: `ReviewDelivery`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ReviewDelivery {
+    /// In the given thread, as a turn of its own.
+    Inline,
+}
+
+/// `review/start`: Codex's code review, run by a review sub-agent inside a turn of the
+/// thread. The sub-agent keeps the thread's sandbox.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReviewStartParams {
+    pub thread_id: String,
+    pub target: ReviewTarget,
+    pub delivery: ReviewDelivery,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReviewStartResponse {
+    /// The review turn; its `turn/completed` ends the review (it has no `turn/started`).
+    pub turn: Turn,
+    /// The thread the review turn runs in (the given one, for inline delivery).
+    pub review_thread_id: String,
+}
+
 /// A turn as `turn/start`, `turn/completed` and `thread/read` carry it.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -55,6 +119,10 @@ pub struct Turn {
     pub error: Option<TurnError>,
     #[serde(default)]
     pub duration_ms: Option<i64>,
+    /// Set on a sub-agent's turn (a review's): the turn it runs for. Such a turn is the
+    /// sub-agent's bookkeeping, not a turn anyone asked for.
+    #[serde(default)]
+    pub root_turn_id: Option<String>,
 }
 
 /// Schema: `TurnStatus`.

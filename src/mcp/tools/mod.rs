@@ -4,6 +4,8 @@
 //! An adapter decodes its parameters, calls one operation ([`crate::bridge::ops`]) and
 //! renders the result ([`super::render`]); nothing else.
 
+mod models;
+mod review;
 mod threads;
 mod turns;
 
@@ -16,7 +18,10 @@ use super::server::McpServer;
 
 /// Every tool, in one router, with its schemas in the portable subset (`schema`).
 pub fn router() -> ToolRouter<McpServer> {
-    let mut router = McpServer::turn_tools() + McpServer::thread_tools();
+    let mut router = McpServer::turn_tools()
+        + McpServer::thread_tools()
+        + McpServer::branch_tools()
+        + McpServer::model_tools();
     for route in router.map.values_mut() {
         route.attr.input_schema = Arc::new(schema::portable(&route.attr.input_schema));
         if let Some(output) = &route.attr.output_schema {

@@ -1,4 +1,5 @@
-//! Turn tools: `codex_ask`, `codex_continue_thread`, `codex_wait`, `codex_interrupt`.
+//! Turn tools: `codex_ask`, `codex_continue_thread`, `codex_wait`, `codex_steer`,
+//! `codex_interrupt`, `codex_compact_thread`.
 
 use std::collections::BTreeMap;
 
@@ -9,10 +10,13 @@ use rmcp::service::RequestContext;
 use rmcp::{tool, tool_router, RoleServer};
 use serde_json::Value;
 
-use crate::bridge::ops::turns::{Ask, Continue, NewThread, Waiting};
+use crate::bridge::error::BridgeError;
+use crate::bridge::ops::turns::{Ask, Continue, NewThread, Steer, TurnOutcome, Waiting};
 use crate::bridge::results::TurnResult;
 use crate::mcp::call::Call;
-use crate::mcp::params::{AskParams, ContinueParams, InterruptParams, WaitParams};
+use crate::mcp::params::{
+    AskParams, CompactParams, ContinueParams, InterruptParams, SteerParams, WaitParams,
+};
 use crate::mcp::render;
 use crate::mcp::server::McpServer;
 
@@ -137,6 +141,74 @@ impl McpServer {
             .await
     }
 
+    /// Add input to a Codex turn that is RUNNING (a correction, a constraint, more context)
+    /// instead of waiting for it to go wrong: Codex takes it into the same turn, and every
+    /// call waiting on the turn gets the steered answer. A thread with no running turn is
+    /// an error: send a new turn with codex_continue_thread.
+    #[tool(
+        name = "codex_steer",
+        annotations(title = "Steer a running Codex turn", read_only_hint = false, destructive_hint = true, open_world_hint = true),
+        output_schema = schema_for_output::<TurnResult>()
+    )]
+    async fn codex_steer(
+        &self,
+        Parameters(params): Parameters<SteerParams>,
+        RequestState(state): RequestState,
+        InputResponses(responses): InputResponses,
+        context: RequestContext<RoleServer>,
+    ) -> CallToolResponse {
+        let mut call = Call::new(
+            "codex_steer",
+            &context,
+            self.client_roots(&context.peer).await,
+        );
+        if let Some(state) = state {
+            return self
+                .retry(call, &state, responses, params.wait_seconds)
+                .await;
+        }
+        let steer = Steer {
+            thread_id: params.thread_id,
+            turn_id: params.turn_id,
+            prompt: params.prompt,
+            wait_seconds: params.wait_seconds,
+        };
+        let outcome = self.bridge.steer(steer, &mut call.watcher).await;
+        call.answer(outcome, &self.input, self.bridge.ceilings.max_result_chars)
+            .await
+    }
+
+    /// Compact a Codex thread's long history into a summary, to free the model's context
+    /// for more turns. Runs as a turn of its own: same result shape as codex_ask ("running"
+    /// -> codex_wait).
+    #[tool(
+        name = "codex_compact_thread",
+        annotations(title = "Compact a Codex thread", read_only_hint = false, destructive_hint = false, open_world_hint = true),
+        output_schema = schema_for_output::<TurnResult>()
+    )]
+    async fn codex_compact_thread(
+        &self,
+        Parameters(params): Parameters<CompactParams>,
+        context: RequestContext<RoleServer>,
+    ) -> CallToolResponse {
+        let mut call = Call::new(
+            "codex_compact_thread",
+            &context,
+            self.client_roots(&context.peer).await,
+        );
+        let outcome = self
+            .bridge
+            .compact(
+                &params.thread_id,
+                params.wait_seconds,
+                Waiting::ForCall,
+                &mut call.watcher,
+            )
+            .await;
+        call.answer(outcome, &self.input, self.bridge.ceilings.max_result_chars)
+            .await
+    }
+
     /// Stop a running Codex turn. The thread stays usable for the next turn.
     #[tool(
         name = "codex_interrupt",
@@ -161,22 +233,40 @@ impl McpServer {
 impl McpServer {
     /// An MCP 2026-07-28 client's retry of a turn call that answered input-required: give
     /// Codex the human's answers and go on watching the same turn. Never starts new work.
-    async fn retry(
+    pub(super) async fn retry(
         &self,
         mut call: Call,
         state: &str,
         responses: Option<BTreeMap<String, Value>>,
         wait_seconds: Option<f64>,
     ) -> CallToolResponse {
+        match self.resume(&mut call, state, responses, wait_seconds).await {
+            Ok(outcome) => {
+                call.answer(outcome, &self.input, self.bridge.ceilings.max_result_chars)
+                    .await
+            }
+            Err(refused) => refused,
+        }
+    }
+
+    /// The watching part of a retry: the turn's outcome, or the tool result that refuses a
+    /// bad request state.
+    pub(super) async fn resume(
+        &self,
+        call: &mut Call,
+        state: &str,
+        responses: Option<BTreeMap<String, Value>>,
+        wait_seconds: Option<f64>,
+    ) -> Result<Result<TurnOutcome, BridgeError>, CallToolResponse> {
         let retry = match self.input.open(call.tool(), state, responses) {
             Ok(retry) => retry,
-            Err(message) => return render::error_text(&message).into(),
+            Err(message) => return Err(render::error_text(&message).into()),
         };
         let wait = match self.bridge.ceilings.check_wait(wait_seconds) {
             Ok(wait) => wait,
-            Err(error) => return render::error(&error).into(),
+            Err(error) => return Err(render::error(&error).into()),
         };
-        let outcome = self
+        Ok(self
             .bridge
             .answer_and_watch(
                 &retry.thread_id,
@@ -185,8 +275,6 @@ impl McpServer {
                 wait,
                 &mut call.watcher,
             )
-            .await;
-        call.answer(outcome, &self.input, self.bridge.ceilings.max_result_chars)
-            .await
+            .await)
     }
 }

@@ -32,14 +32,7 @@ use crate::common::process::leftovers;
 use crate::common::script::{call, script, thread_id_in, Script, Step};
 
 /// The bridge's tools, as every client must list them.
-pub const TOOLS: [&str; 6] = [
-    "codex_ask",
-    "codex_continue_thread",
-    "codex_interrupt",
-    "codex_list_threads",
-    "codex_read_thread",
-    "codex_wait",
-];
+pub use crate::common::TOOLS;
 
 /// The first prompt of every conversation, and the second (the inner fake model answers
 /// `HISTORY` with every user prompt of the thread, so the answer proves the continuation).
@@ -229,7 +222,7 @@ pub fn assert_asked_then_continued(asked: &Value, continued: &Value) -> String {
     thread
 }
 
-/// Asserts that `names` (as a client offers them to its model) are the six tools, each with
+/// Asserts that `names` (as a client offers them to its model) are the bridge's tools, each with
 /// `prefix`.
 pub fn assert_lists_the_tools(names: &[String], prefix: &str) {
     let mut ours: Vec<&str> = names

@@ -1,10 +1,4 @@
-//! The public result vocabulary: what every door returns (MCP `structuredContent`, the
-//! command line's `--json`).
-//!
-//! Their doc comments are the MCP output schemas the calling model reads. Clients such as
-//! Claude Code show the model `structuredContent` instead of the text, so each result
-//! carries everything (ids, status, answer). Built from the app-server client's snapshots
-//! and protocol objects; what a result says to do next is in the door's words.
+//! A turn's result: what every turn-running tool returns.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -12,56 +6,13 @@ use serde_json::Value;
 
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use super::words::Door;
-use crate::codex::protocol::{Thread, ThreadItem, TokenUsageBreakdown, Turn, TurnStatus};
+use super::phase::TurnPhase;
+use super::review::ReviewReport;
+use crate::bridge::words::Door;
+use crate::codex::protocol::TokenUsageBreakdown;
 use crate::codex::turn::{
-    ApprovalState, CommandState, FileState, PendingView, Phase, Problem, TurnHandle, TurnSnapshot,
+    ApprovalState, CommandState, FileState, PendingView, Problem, TurnHandle, TurnSnapshot,
 };
-
-/// Where a turn is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum TurnPhase {
-    /// Codex is still working; `codex_wait` picks it up.
-    Running,
-    Completed,
-    Failed,
-    Interrupted,
-}
-
-impl TurnPhase {
-    /// `running`, `completed`, `failed`, `interrupted`.
-    pub fn word(self) -> &'static str {
-        match self {
-            TurnPhase::Running => "running",
-            TurnPhase::Completed => "completed",
-            TurnPhase::Failed => "failed",
-            TurnPhase::Interrupted => "interrupted",
-        }
-    }
-}
-
-impl From<Phase> for TurnPhase {
-    fn from(phase: Phase) -> TurnPhase {
-        match phase {
-            Phase::Running => TurnPhase::Running,
-            Phase::Completed => TurnPhase::Completed,
-            Phase::Failed => TurnPhase::Failed,
-            Phase::Interrupted => TurnPhase::Interrupted,
-        }
-    }
-}
-
-impl From<Option<TurnStatus>> for TurnPhase {
-    fn from(status: Option<TurnStatus>) -> TurnPhase {
-        match status {
-            Some(TurnStatus::Completed) => TurnPhase::Completed,
-            Some(TurnStatus::Interrupted) => TurnPhase::Interrupted,
-            Some(TurnStatus::Failed) | Some(TurnStatus::Unknown) => TurnPhase::Failed,
-            Some(TurnStatus::InProgress) | None => TurnPhase::Running,
-        }
-    }
-}
 
 /// Token counts for the turn.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -216,6 +167,10 @@ pub struct TurnResult {
     /// The answer alone was longer than a result may be, and `text` holds its beginning.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub text_truncated: bool,
+    /// For a code review (codex_review): the verdict and the findings, as Codex reported
+    /// them. Absent when the reviewer answered in prose (then `text` is the review).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review: Option<ReviewReport>,
 }
 
 /// What a trimmed result left out (the oldest entries of each list).
@@ -344,27 +299,7 @@ impl TurnResult {
             progress,
             omitted: None,
             text_truncated: false,
-        }
-    }
-
-    /// A turn read back from the thread's saved history (the bridge no longer holds it):
-    /// only what the history keeps.
-    pub fn from_history(thread_id: &str, turn: TurnSummary) -> TurnResult {
-        TurnResult {
-            thread_id: thread_id.to_string(),
-            turn_id: turn.turn_id,
-            status: turn.status,
-            text: turn.answer,
-            structured: None,
-            error: turn.error,
-            usage: None,
-            duration_ms: 0,
-            commands: Vec::new(),
-            file_changes: Vec::new(),
-            approvals: Vec::new(),
-            progress: None,
-            omitted: None,
-            text_truncated: false,
+            review: None,
         }
     }
 }
@@ -388,113 +323,4 @@ fn problem_text(problem: Problem, thread_id: &str, door: Door) -> String {
             door.continue_thread(thread_id)
         ),
     }
-}
-
-/// One thread in a listing.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct ThreadSummary {
-    /// The thread id (for codex_continue_thread, codex_read_thread, codex_wait).
-    pub id: String,
-    /// The thread's name, if it was given one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// Usually the first message of the thread.
-    pub preview: String,
-    /// The working directory the thread was started in.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cwd: Option<String>,
-    /// Unix seconds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<i64>,
-    /// Unix seconds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub updated_at: Option<i64>,
-    /// `notLoaded` (saved, not in memory), `idle`, `active` (a turn is running) or `systemError`.
-    pub status: String,
-}
-
-impl From<Thread> for ThreadSummary {
-    fn from(thread: Thread) -> ThreadSummary {
-        let status = thread.status_word().to_string();
-        ThreadSummary {
-            id: thread.id,
-            name: thread.name,
-            preview: thread.preview,
-            cwd: thread.cwd,
-            created_at: thread.created_at,
-            updated_at: thread.updated_at,
-            status,
-        }
-    }
-}
-
-/// A page of threads.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct ThreadList {
-    /// Threads, newest activity first.
-    pub threads: Vec<ThreadSummary>,
-    /// Pass as `cursor` for the next page; absent on the last page.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub next_cursor: Option<String>,
-}
-
-/// One turn of a thread's history.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct TurnSummary {
-    /// The turn's id.
-    pub turn_id: String,
-    /// `completed`, `failed`, `interrupted` or `running`.
-    pub status: TurnPhase,
-    /// What was asked.
-    pub prompt: String,
-    /// Codex's final answer.
-    pub answer: String,
-    /// What went wrong, for failed or interrupted turns.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-}
-
-impl From<Turn> for TurnSummary {
-    fn from(turn: Turn) -> TurnSummary {
-        let mut prompt = Vec::new();
-        let mut answer = String::new();
-        for item in turn.items {
-            match item {
-                ThreadItem::UserMessage { content, .. } => {
-                    prompt.push(ThreadItem::user_text(&content));
-                }
-                ThreadItem::AgentMessage { text, .. } => answer = text,
-                ThreadItem::CommandExecution { .. }
-                | ThreadItem::FileChange { .. }
-                | ThreadItem::McpToolCall { .. }
-                | ThreadItem::Other => {}
-            }
-        }
-        TurnSummary {
-            turn_id: turn.id,
-            status: TurnPhase::from(turn.status),
-            prompt: prompt.join("\n"),
-            answer,
-            error: turn.error.map(|error| error.message),
-        }
-    }
-}
-
-/// A thread's history, oldest turn first.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct ThreadHistory {
-    /// The thread's id.
-    pub thread_id: String,
-    /// The thread's name, if it was given one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// The thread's working directory.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cwd: Option<String>,
-    /// `notLoaded` (saved, not in memory), `idle`, `active` (a turn is running) or `systemError`.
-    pub status: String,
-    /// Turns in the thread in all (the list may hold only the last `limit`).
-    pub total_turns: usize,
-    /// The turns, oldest first.
-    pub turns: Vec<TurnSummary>,
 }
