@@ -50,8 +50,14 @@ enum Command {
     Ask(cli::ask::AskArgs),
     /// Talk to Codex interactively: several prompts on one thread and one connection.
     Repl(cli::repl::ReplArgs),
-    /// List Codex threads (newest first), including ones started elsewhere.
+    /// List Codex threads (newest first), including ones started elsewhere; read, fork,
+    /// rename, archive, unarchive, revert or compact one.
     Threads(cli::threads::ThreadsArgs),
+    /// Codex's read-only code review of a git working tree. Exit 1 with --fail-on when a
+    /// finding is at or above that priority (a CI gate).
+    Review(cli::review::ReviewArgs),
+    /// List the models Codex offers and their reasoning efforts.
+    Models(cli::models::ModelsArgs),
     /// Check the Codex installation, the app-server, auth and the MCP side; print the MCP
     /// client configuration.
     Doctor(cli::doctor::DoctorArgs),
@@ -62,7 +68,12 @@ fn main() -> ExitCode {
     let default_log = match cli.command {
         Command::Serve { .. } => "warn,codex_bridge=info",
         // A terminal wants the answer, not the bridge's lifecycle: -v shows that.
-        Command::Ask(_) | Command::Repl(_) | Command::Threads(_) | Command::Doctor(_) => "warn",
+        Command::Ask(_)
+        | Command::Repl(_)
+        | Command::Threads(_)
+        | Command::Review(_)
+        | Command::Models(_)
+        | Command::Doctor(_) => "warn",
     };
     init_tracing(cli.log.as_deref().unwrap_or(default_log));
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -126,6 +137,8 @@ async fn run(cli: Cli) -> ExitCode {
         Command::Ask(args) => cli::ask::run(args, &mut signals()).await.into(),
         Command::Repl(args) => cli::repl::run(args, &mut signals()).await.into(),
         Command::Threads(args) => cli::threads::run(args, &mut signals()).await.into(),
+        Command::Review(args) => cli::review::run(args, &mut signals()).await.into(),
+        Command::Models(args) => cli::models::run(args, &mut signals()).await.into(),
         Command::Doctor(args) => cli::doctor::run(args).await.into(),
     }
 }

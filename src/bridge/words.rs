@@ -23,6 +23,10 @@ impl Door {
             Door::Cli => match name {
                 "prompt" => "the prompt".to_string(),
                 "thread_id" => "--thread-id".to_string(),
+                // `codex-bridge review` names its targets by flag.
+                "base_branch" => "--base".to_string(),
+                "instructions" => "--custom".to_string(),
+                "target" => "the review target".to_string(),
                 other => format!("--{}", other.replace('_', "-")),
             },
         }

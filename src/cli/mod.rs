@@ -3,7 +3,9 @@
 //!
 //! - [`ask`]: one prompt, one turn; streamed, plain or JSON output; exit codes ([`exit`]).
 //! - [`repl`]: many prompts on one thread and one connection.
-//! - [`threads`]: list threads. [`doctor`]: check the installation, print the MCP config.
+//! - [`threads`]: list threads; [`thread_actions`]: read, fork, rename, archive, unarchive,
+//!   revert, compact one. [`review`]: Codex's code review (a CI gate with `--fail-on`).
+//!   [`models`]: the model catalog. [`doctor`]: check the installation, print the MCP config.
 //! - [`runner`]: a turn as the watch core sees it (streaming, Ctrl-C, `--timeout`).
 //! - [`flags`]: the operator's flags shared with `serve`; [`options`]: per-turn flags ->
 //!   the bridge's `TurnOptions`; [`session`]: connection flags -> a client; [`wire`]:
@@ -18,10 +20,13 @@ pub mod exit;
 pub mod flags;
 mod format;
 mod lines;
+pub mod models;
 mod options;
 mod output;
 pub mod repl;
+pub mod review;
 mod runner;
 mod session;
+mod thread_actions;
 pub mod threads;
 mod wire;

@@ -1,6 +1,6 @@
 //! `codex-bridge threads`: list Codex threads (newest activity first), including threads
 //! started in the TUI, an IDE or by other agents, as a table or as the `codex_list_threads`
-//! JSON.
+//! JSON. Its subcommands (read, fork, rename, archive, ...) are in [`super::thread_actions`].
 
 use clap::Args;
 
@@ -16,7 +16,18 @@ use crate::bridge::sandbox::Sandbox;
 use crate::shutdown::Signals;
 
 #[derive(Debug, Clone, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct ThreadsArgs {
+    #[command(subcommand)]
+    pub action: Option<super::thread_actions::ThreadAction>,
+
+    #[command(flatten)]
+    pub list: ListArgs,
+}
+
+/// `threads` (or `threads list`): the listing.
+#[derive(Debug, Clone, Args)]
+pub struct ListArgs {
     /// Only threads whose working directory is exactly DIR.
     #[arg(long, value_name = "DIR")]
     pub cwd: Option<std::path::PathBuf>,
@@ -46,6 +57,14 @@ pub struct ThreadsArgs {
 }
 
 pub async fn run(args: ThreadsArgs, signals: &mut Signals) -> Exit {
+    match args.action {
+        Some(action) => super::thread_actions::run(action, signals).await,
+        None => list(args.list, signals).await,
+    }
+}
+
+/// List threads.
+pub async fn list(args: ListArgs, signals: &mut Signals) -> Exit {
     let cwd = match &args.cwd {
         Some(cwd) => match std::path::absolute(cwd) {
             Ok(path) => Some(path.display().to_string()),
@@ -104,7 +123,7 @@ pub async fn run(args: ThreadsArgs, signals: &mut Signals) -> Exit {
 }
 
 /// Listing needs no ceilings beyond the defaults: it runs nothing.
-fn reading_bridge(session: &super::session::Session) -> Result<Bridge, BridgeError> {
+pub(super) fn reading_bridge(session: &super::session::Session) -> Result<Bridge, BridgeError> {
     let ceilings = Ceilings::new(
         Sandbox::ReadOnly,
         false,

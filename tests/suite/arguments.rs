@@ -146,6 +146,47 @@ async fn a_wrong_type_or_value_names_the_argument_and_what_it_accepts() {
             vec!["`thread_id` is required"],
         ),
         (
+            "codex_review",
+            json!({"target": "everything"}),
+            vec![
+                "`target` got \"everything\"",
+                "`uncommitted`",
+                "`base_branch`",
+                "`commit`",
+                "`custom`",
+            ],
+        ),
+        (
+            "codex_review",
+            json!({"base_branch": "main"}),
+            vec!["`target` is required"],
+        ),
+        (
+            "codex_read_thread",
+            json!({"thread_id": thread, "detail": "everything"}),
+            vec!["`detail` got \"everything\"", "`summary`", "`full`"],
+        ),
+        (
+            "codex_list_models",
+            json!({"include_hidden": "maybe"}),
+            vec!["`include_hidden`", "true or false"],
+        ),
+        (
+            "codex_rename_thread",
+            json!({"thread_id": thread}),
+            vec!["`name` is required"],
+        ),
+        (
+            "codex_revert_thread",
+            json!({"thread_id": thread}),
+            vec!["`before_turn_id` is required"],
+        ),
+        (
+            "codex_steer",
+            json!({"thread_id": thread, "prompt": "x", "wait_seconds": "soon"}),
+            vec!["`wait_seconds` got \"soon\"", "a number"],
+        ),
+        (
             "codex_wait",
             json!({"thread_id": thread, "wait_seconds": {"s": 1}}),
             vec!["`wait_seconds` got an object", "a number"],
@@ -380,6 +421,34 @@ async fn malformed_ids_never_reach_codex() {
             json!({"thread_id": bad}),
             thread_words.clone(),
         ));
+        for (tool, extra) in [
+            ("codex_steer", json!({"prompt": "x"})),
+            ("codex_fork_thread", json!({})),
+            ("codex_rename_thread", json!({"name": "n"})),
+            ("codex_archive_thread", json!({})),
+            ("codex_unarchive_thread", json!({})),
+            ("codex_compact_thread", json!({})),
+            ("codex_review", json!({"target": "uncommitted"})),
+            (
+                "codex_revert_thread",
+                json!({"before_turn_id": "019a0000-0000-7000-8000-000000000000"}),
+            ),
+        ] {
+            let mut args = extra;
+            args["thread_id"] = json!(bad);
+            cases.push((tool, args, thread_words.clone()));
+        }
+        for (tool, argument, mut args) in [
+            ("codex_steer", "turn_id", json!({"prompt": "x"})),
+            ("codex_read_thread", "turn_id", json!({})),
+            ("codex_fork_thread", "last_turn_id", json!({})),
+            ("codex_revert_thread", "before_turn_id", json!({})),
+        ] {
+            args["thread_id"] = json!(thread_id);
+            args[argument] = json!(bad);
+            let named = format!("`{argument}`");
+            cases.push((tool, args, vec![named.leak(), "not a Codex turn id"]));
+        }
         cases.push((
             "codex_wait",
             json!({"thread_id": thread_id, "turn_id": bad}),

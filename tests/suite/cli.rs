@@ -598,3 +598,185 @@ async fn a_broken_codex_config_is_a_problem_doctor_names_and_ask_exits_3() {
         "nothing reached the model"
     );
 }
+
+fn git(dir: &std::path::Path, args: &[&str]) {
+    let status = std::process::Command::new("git")
+        .args([
+            "-c",
+            "user.name=test",
+            "-c",
+            "user.email=test@example.invalid",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .status()
+        .expect("run git");
+    assert!(status.success(), "git {args:?}");
+}
+
+/// `review` gates CI: exit 1 with `--fail-on` at or below the findings' priority, 0 above
+/// it; `--json` is the codex_review result with its findings.
+#[tokio::test]
+async fn review_prints_findings_and_fail_on_gates_the_exit_code() {
+    let setup = Setup::new().await;
+    let workspace = setup.env.workspace.path();
+    git(workspace, &["init", "-q"]);
+    std::fs::write(workspace.join("lib.rs"), "fn one() -> u8 { 1 }\n").expect("write");
+    git(workspace, &["add", "lib.rs"]);
+    git(workspace, &["commit", "-q", "-m", "one"]);
+    std::fs::write(workspace.join("lib.rs"), "fn one() -> u8 { 2 }\n").expect("edit");
+
+    let plain = setup.run(&["review"]).await;
+    assert_eq!(code(&plain), 0, "no gate: {}", describe(&plain));
+    assert!(
+        stdout(&plain).contains("[P1] Check lib.rs"),
+        "{}",
+        describe(&plain)
+    );
+    assert!(
+        stderr(&plain).contains("patch is incorrect"),
+        "{}",
+        describe(&plain)
+    );
+
+    let gated = setup
+        .run(&["review", "--uncommitted", "--fail-on", "P1"])
+        .await;
+    assert_eq!(
+        code(&gated),
+        1,
+        "a P1 finding fails --fail-on P1: {}",
+        describe(&gated)
+    );
+    assert!(stderr(&gated).contains("--fail-on"), "{}", describe(&gated));
+
+    let lenient = setup.run(&["review", "--fail-on", "P0", "--json"]).await;
+    assert_eq!(code(&lenient), 0, "P1 is below P0: {}", describe(&lenient));
+    let result = json_of(&lenient);
+    assert_eq!(result["review"]["findings"][0]["priority"], 1, "{result}");
+    assert_eq!(result["review"]["findings"][0]["confidence"], 0.9);
+    assert!(
+        !workspace.join("written-by-review.txt").exists(),
+        "read-only"
+    );
+
+    let bad = setup
+        .run(&["review", "--base", "main", "--commit", "abc"])
+        .await;
+    assert_eq!(code(&bad), 2, "one target at a time: {}", describe(&bad));
+}
+
+#[tokio::test]
+async fn models_lists_the_catalog_and_its_efforts() {
+    let setup = Setup::new().await;
+    let table = setup.run(&["models"]).await;
+    assert_eq!(code(&table), 0, "{}", describe(&table));
+    assert!(stdout(&table).contains("gpt-5.5"), "{}", describe(&table));
+    let json = setup.run(&["models", "--json", "--include-hidden"]).await;
+    assert_eq!(code(&json), 0, "{}", describe(&json));
+    let list = json_of(&json);
+    assert!(
+        list["models"]
+            .as_array()
+            .is_some_and(|models| models.iter().any(|m| m["hidden"] == true)),
+        "{list}"
+    );
+    let before = setup.model.requests().len();
+    let refused = setup
+        .run(&["ask", "--model", "gpt-5.5", "--effort", "ultra", "hello"])
+        .await;
+    assert_eq!(code(&refused), 2, "{}", describe(&refused));
+    assert!(
+        stderr(&refused).contains("--effort"),
+        "{}",
+        describe(&refused)
+    );
+    assert_eq!(setup.model.requests().len(), before);
+}
+
+/// The thread subcommands: read (paged, and one turn in full), fork, rename, archive,
+/// unarchive, revert, compact; each prints a line or the tool's JSON.
+#[tokio::test]
+async fn threads_subcommands_read_fork_rename_archive_revert_and_compact() {
+    let setup = Setup::new().await;
+    let first = setup.ask_json(&["q0"]).await;
+    let thread = first["thread_id"].as_str().expect("thread").to_string();
+    let second = setup.ask_json(&["--thread-id", &thread, "q1"]).await;
+    let second_turn = second["turn_id"].as_str().expect("turn").to_string();
+
+    let read = setup.run(&["threads", "read", &thread, "--json"]).await;
+    assert_eq!(code(&read), 0, "{}", describe(&read));
+    let history = json_of(&read);
+    assert_eq!(history["total_turns"], 2, "{history}");
+    let page = setup
+        .run(&["threads", "read", &thread, "--limit", "1"])
+        .await;
+    assert!(stdout(&page).contains("q1") && !stdout(&page).contains("> q0"));
+    assert!(stdout(&page).contains("--cursor"), "{}", describe(&page));
+
+    let fork = setup
+        .run(&[
+            "threads",
+            "fork",
+            &thread,
+            "--last-turn-id",
+            first["turn_id"].as_str().expect("t"),
+            "--json",
+        ])
+        .await;
+    assert_eq!(code(&fork), 0, "{}", describe(&fork));
+    let forked = json_of(&fork);
+    assert_eq!(forked["forked_from_id"], thread.as_str());
+    assert_eq!(forked["total_turns"], 1);
+
+    let renamed = setup
+        .run(&["threads", "rename", &thread, "--name", "cli named"])
+        .await;
+    assert_eq!(code(&renamed), 0, "{}", describe(&renamed));
+    let listed = setup
+        .run(&["threads", "--search", "cli named", "--json"])
+        .await;
+    assert_eq!(json_of(&listed)["threads"][0]["id"], thread.as_str());
+
+    let archived = setup.run(&["threads", "archive", &thread]).await;
+    assert_eq!(code(&archived), 0, "{}", describe(&archived));
+    let refused = setup.run(&["ask", "--thread-id", &thread, "more"]).await;
+    assert_eq!(code(&refused), 2, "{}", describe(&refused));
+    assert!(
+        stderr(&refused).contains(&format!("codex-bridge threads unarchive {thread}")),
+        "{}",
+        describe(&refused)
+    );
+    let back = setup.run(&["threads", "unarchive", &thread]).await;
+    assert_eq!(code(&back), 0, "{}", describe(&back));
+
+    let reverted = setup
+        .run(&[
+            "threads",
+            "revert",
+            &thread,
+            "--before-turn-id",
+            &second_turn,
+        ])
+        .await;
+    assert_eq!(code(&reverted), 0, "{}", describe(&reverted));
+    assert!(
+        stdout(&reverted).contains("NOT restored"),
+        "{}",
+        describe(&reverted)
+    );
+    let after = setup.ask_json(&["--thread-id", &thread, "HISTORY"]).await;
+    assert_eq!(after["text"], "q0 | HISTORY");
+
+    let compacted = setup.run(&["threads", "compact", &thread, "--json"]).await;
+    assert_eq!(code(&compacted), 0, "{}", describe(&compacted));
+    assert_eq!(json_of(&compacted)["status"], "completed");
+
+    let bad = setup.run(&["threads", "archive", "not-a-thread"]).await;
+    assert_eq!(code(&bad), 2, "{}", describe(&bad));
+    assert!(
+        stderr(&bad).contains("not a Codex thread id"),
+        "{}",
+        describe(&bad)
+    );
+}

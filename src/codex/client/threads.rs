@@ -134,13 +134,15 @@ impl CodexClient {
         Ok(unarchived.thread)
     }
 
-    /// `thread/revert`: drop `before_turn_id` and every later turn from the history.
+    /// `thread/revert`: drop `before_turn_id` and every later turn from the history. The
+    /// thread must be loaded (the app-server answers "thread not found" otherwise).
     pub async fn revert_thread(
         &self,
         thread_id: &str,
         before_turn_id: &str,
     ) -> Result<Thread, CodexError> {
         let session = self.sessions.current().await?;
+        self.load(&session, thread_id).await?;
         let reverted = session
             .connection
             .call(&ThreadRevertParams {
