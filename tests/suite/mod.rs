@@ -13,6 +13,7 @@ mod frame_fuzz;
 mod hostile_stdio;
 mod long_work;
 mod negotiation;
+mod npm_package;
 mod real_codex;
 mod reliability;
 mod roots;

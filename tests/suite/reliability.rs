@@ -7,10 +7,10 @@ use std::time::{Duration, Instant};
 use rmcp::model::ServerResult;
 use serde_json::{json, Value};
 
-use crate::common::bridge::{Bridge, BridgeOptions, Elicitation};
-use crate::common::codex_env::CodexEnv;
+use crate::common::bridge::{bridge_bin, Bridge, BridgeOptions, Elicitation};
+use crate::common::codex_env::{codex_bin, CodexEnv};
 use crate::common::fake_model::FakeModel;
-use crate::common::process::{alive, app_server_of, gone};
+use crate::common::process::{alive, app_server_of, children_of, gone};
 
 #[tokio::test]
 async fn a_dying_app_server_fails_running_calls_fast_and_the_bridge_recovers() {
@@ -242,4 +242,56 @@ async fn a_client_leaving_during_a_call_is_let_go_at_once() {
         "the running turn was stopped"
     );
     assert!(gone(app_server).await, "no orphaned app-server");
+}
+
+/// SIGTERM before the client has even initialized (a client giving up while it starts, or
+/// the npm launcher passing on the signal): the bridge still shuts down, app-server and all,
+/// though stdin stays open.
+#[tokio::test]
+async fn sigterm_before_initialize_ends_the_bridge_and_its_app_server() {
+    let model = FakeModel::start().await;
+    let env = CodexEnv::new(&model);
+    let mut child = tokio::process::Command::new(bridge_bin())
+        .args(["serve", "--allowed-root"])
+        .arg(env.workspace.path())
+        .envs(env.envs())
+        .env("CODEX_BIN", codex_bin())
+        .current_dir(env.workspace.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("spawn codex-bridge");
+    let pid = child.id().expect("bridge pid");
+    // Held open to the end: waiting for the child would close it, and end the bridge anyway.
+    let _stdin = child.stdin.take().expect("stdin");
+    // The app-server warms up in the background, before any MCP message.
+    let mut app_server = None;
+    for _ in 0..200 {
+        app_server = children_of(pid).first().copied();
+        if app_server.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let app_server = app_server.expect("the bridge started its app-server");
+    // SAFETY: kill(2) on our own child.
+    unsafe {
+        libc::kill(pid as i32, libc::SIGTERM);
+    }
+    let output = tokio::time::timeout(Duration::from_secs(10), child.wait_with_output())
+        .await
+        .expect("the bridge exits on SIGTERM before initialize")
+        .expect("wait");
+    assert!(
+        output.status.success(),
+        "{:?}; stderr:\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        gone(app_server).await,
+        "the app-server {app_server} outlived the bridge"
+    );
 }

@@ -22,10 +22,18 @@ pub async fn serve(server: McpServer, mut signals: Signals) -> Result<(), String
     });
     let transport = super::lines::stdio();
     let input_closed = transport.input_closed();
-    let service = server
-        .serve(transport)
-        .await
-        .map_err(|e| format!("MCP initialization failed: {e}"))?;
+    // A signal before the client has initialized ends the bridge too (a client that gives up
+    // while starting, or a package runner passing on its SIGTERM).
+    let service = tokio::select! {
+        service = server.serve(transport) => {
+            service.map_err(|e| format!("MCP initialization failed: {e}"))?
+        }
+        caught = signals.next() => {
+            tracing::info!(reason = %format!("received {} before MCP initialize", caught.name()), "shutting down");
+            client.shutdown().await;
+            return Ok(());
+        }
+    };
     let cancel = service.cancellation_token();
     let reason = tokio::select! {
         result = service.waiting() => match result {
