@@ -43,7 +43,12 @@ pub struct Ceilings {
     /// The most characters a tool result may hold (its text and its structured content
     /// together); longer results are trimmed (see the MCP door's rendering).
     pub max_result_chars: usize,
+    /// The most participants of a brainstorm, and variants of a fan-out, one call may run.
+    pub max_participants: usize,
 }
+
+/// Participants of a brainstorm (variants of a fan-out) unless the operator says otherwise.
+pub const DEFAULT_MAX_PARTICIPANTS: usize = 6;
 
 /// Claude Code rejects tool results over 1 MB, and many clients cut far lower.
 pub const DEFAULT_MAX_RESULT_CHARS: usize = 100_000;
@@ -88,6 +93,7 @@ impl Ceilings {
             max_wait: MAX_WAIT,
             approval_timeout: approval_timeout.max(Duration::from_secs(1)),
             max_result_chars: DEFAULT_MAX_RESULT_CHARS,
+            max_participants: DEFAULT_MAX_PARTICIPANTS,
         })
     }
 

@@ -86,6 +86,10 @@ fn describe_codex(error: &CodexError, door: Door) -> String {
             "{error}; unarchive it with {} first (reading it works as is)",
             door.unarchive_thread(thread_id)
         ),
+        CodexError::ThreadHeld { .. } => format!(
+            "{error}; its thread is free again when the debate ends (see {})",
+            door.brainstorm()
+        ),
         CodexError::TurnNotFound { .. } => format!(
             "{error}; see its turns and their ids with {}",
             door.read_thread()

@@ -170,6 +170,7 @@ pub fn prepare(
             approval_policy,
             output_schema: options.output_schema.clone(),
             approver: Arc::new(approver),
+            holder: None,
         },
         wait,
     })

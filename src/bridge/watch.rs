@@ -111,6 +111,10 @@ pub trait Watcher: Send {
     /// Report the turn's state; `last` on the final call, when the watching ends.
     fn progress(&mut self, turn: &TurnHandle, last: bool);
 
+    /// Report a line about work that is not one turn (a fan-out's or a debate's progress);
+    /// `last` on the final call. Throttled by the caller like [`Watcher::progress`].
+    fn note(&mut self, _message: &str, _last: bool) {}
+
     /// Resolves when the caller stops the call. Called anew in every wait: it must be
     /// cancel-safe.
     fn stopped(&mut self) -> Pin<Box<dyn Future<Output = Stop> + Send + '_>>;

@@ -48,6 +48,14 @@ impl Door {
         }
     }
 
+    /// How to follow a brainstorm.
+    pub fn brainstorm(self) -> &'static str {
+        match self {
+            Door::Mcp => "codex_brainstorm with its brainstorm_id",
+            Door::Cli => "`codex-bridge brainstorm`",
+        }
+    }
+
     /// How to bring an archived thread back.
     pub fn unarchive_thread(self, thread_id: &str) -> String {
         match self {

@@ -68,7 +68,7 @@ impl Exit {
             | CodexError::Archived { .. }
             | CodexError::NoActiveTurn { .. }
             | CodexError::InvalidCursor { .. } => Exit::Usage,
-            CodexError::TurnRunning { .. } => Exit::TurnFailed,
+            CodexError::TurnRunning { .. } | CodexError::ThreadHeld { .. } => Exit::TurnFailed,
         }
     }
 

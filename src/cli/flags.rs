@@ -103,16 +103,28 @@ pub struct CeilingArgs {
         value_name = "SECONDS"
     )]
     pub approval_timeout_seconds: u64,
+
+    /// The most participants one brainstorm (variants one fan-out) may run.
+    #[arg(
+        long,
+        env = "CODEX_BRIDGE_MAX_PARTICIPANTS",
+        default_value_t = 6,
+        value_name = "N",
+        value_parser = clap::value_parser!(u64).range(1..=32)
+    )]
+    pub max_participants: u64,
 }
 
 impl CeilingArgs {
     pub fn resolve(&self) -> Result<Ceilings, BridgeError> {
-        Ceilings::new(
+        let mut ceilings = Ceilings::new(
             self.max_sandbox,
             self.allow_approvals,
             &self.allowed_roots,
             Duration::from_secs(self.approval_timeout_seconds),
-        )
+        )?;
+        ceilings.max_participants = usize::try_from(self.max_participants).unwrap_or(32);
+        Ok(ceilings)
     }
 }
 

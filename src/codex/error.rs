@@ -47,6 +47,10 @@ pub enum CodexError {
     /// `beforeTurnId`).
     #[error("thread {thread_id} has no turn {turn_id}")]
     TurnNotFound { thread_id: String, turn_id: String },
+    /// The thread takes part in a multi-turn operation (`holder`, e.g. `brainstorm <id>`)
+    /// until it ends.
+    #[error("thread {thread_id} takes part in {holder} until it ends")]
+    ThreadHeld { thread_id: String, holder: String },
     /// The thread already has a turn running: one this bridge started (`turn_id`), or one
     /// another Codex client runs (`elsewhere`).
     #[error("{}", turn_running(thread_id, turn_id.as_deref(), *elsewhere))]

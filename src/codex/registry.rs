@@ -28,6 +28,9 @@ struct Inner {
     /// Threads with a turn being started right now (before its handle exists).
     starting: HashSet<String>,
     ephemeral: HashSet<String>,
+    /// Threads held by a multi-turn operation (a brainstorm) between its turns: only the
+    /// holder may start a turn on them.
+    held: HashMap<String, String>,
 }
 
 #[derive(Default, Clone)]
@@ -48,11 +51,49 @@ impl Drop for Reservation {
     }
 }
 
+/// A thread held for a holder until dropped (see [`Registry::hold`]).
+pub struct Hold {
+    registry: Registry,
+    thread_id: String,
+}
+
+impl Drop for Hold {
+    fn drop(&mut self) {
+        lock(&self.registry.inner).held.remove(&self.thread_id);
+    }
+}
+
 impl Registry {
-    /// Mark the thread as getting a turn, or refuse it as busy. A turn already being
+    /// Keep every turn but the holder's off `thread_id` until the hold is dropped: a
+    /// brainstorm's participant threads between its rounds. `holder` names the holder in
+    /// the error others get (e.g. `brainstorm <id>`).
+    pub fn hold(&self, thread_id: &str, holder: &str) -> Hold {
+        lock(&self.inner)
+            .held
+            .insert(thread_id.to_string(), holder.to_string());
+        Hold {
+            registry: self.clone(),
+            thread_id: thread_id.to_string(),
+        }
+    }
+
+    /// Mark the thread as getting a turn, or refuse it as busy (or held for another
+    /// holder than `holder`). A turn already being
     /// interrupted (a cancelled call) is waited for briefly: it ends within milliseconds,
     /// and the caller who cancelled it usually sends the next turn right away.
-    pub async fn reserve(&self, thread_id: &str) -> Result<Reservation, CodexError> {
+    pub async fn reserve(
+        &self,
+        thread_id: &str,
+        holder: Option<&str>,
+    ) -> Result<Reservation, CodexError> {
+        if let Some(held_by) = lock(&self.inner).held.get(thread_id) {
+            if Some(held_by.as_str()) != holder {
+                return Err(CodexError::ThreadHeld {
+                    thread_id: thread_id.to_string(),
+                    holder: held_by.clone(),
+                });
+            }
+        }
         let running = lock(&self.inner)
             .latest_by_thread
             .get(thread_id)
@@ -214,14 +255,14 @@ mod tests {
     #[tokio::test]
     async fn a_thread_takes_one_turn_at_a_time() {
         let registry = Registry::default();
-        let first = registry.reserve("t").await.expect("free");
+        let first = registry.reserve("t", None).await.expect("free");
         assert!(matches!(
-            registry.reserve("t").await,
+            registry.reserve("t", None).await,
             Err(CodexError::TurnRunning { .. })
         ));
         drop(first);
         registry
-            .reserve("t")
+            .reserve("t", None)
             .await
             .expect("free again once released");
     }

@@ -75,11 +75,15 @@ pub struct WaitParams {
     pub wait_seconds: Option<f64>,
 }
 
-/// Stop a running turn.
+/// Stop a running turn (or a brainstorm).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 pub struct InterruptParams {
-    /// The thread whose running turn to stop.
-    pub thread_id: String,
+    /// The thread whose running turn to stop (required unless brainstorm_id is given).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thread_id: Option<String>,
+    /// Instead of a turn: stop this brainstorm (every participant's turn is interrupted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub brainstorm_id: Option<String>,
     /// The turn to stop (default: the thread's running turn).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub turn_id: Option<String>,
@@ -259,4 +263,106 @@ pub struct ModelsParams {
     /// Also list models Codex hides from its own pickers. Default false.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub include_hidden: Option<bool>,
+}
+
+/// One participant of a brainstorm.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+pub struct ParticipantParam {
+    /// Its role, e.g. "security reviewer", "skeptic", "end user". Required.
+    pub role: String,
+    /// The stance it argues from, e.g. "argue for the simplest option".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stance: Option<String>,
+    /// Extra instructions for this participant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instructions: Option<String>,
+    /// Its model (default: the brainstorm's model, else Codex's configured one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// Its reasoning effort (one its model supports).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effort: Option<String>,
+}
+
+/// A structured debate across Codex threads, or picking one up by brainstorm_id.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+pub struct BrainstormParams {
+    /// What to debate (a question, a plan, a design choice). Required for a new brainstorm.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topic: Option<String>,
+    /// Text the participants need (requirements, constraints, an excerpt).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<String>,
+    /// The participants (1 to the operator's limit, default 6). Default: a proponent, a
+    /// skeptic and a pragmatist.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub participants: Option<Vec<ParticipantParam>>,
+    /// Rounds, 1 to 5 (default 2). The debate stops earlier when no position changed in a
+    /// round.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rounds: Option<i64>,
+    /// YOUR own position, stated before you see the others': it joins from round 2 as one
+    /// more anonymous participant, so you do not simply adopt theirs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caller_position: Option<String>,
+    /// A separate thread synthesises agreements, disagreements, open questions and a
+    /// recommendation. Default true.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub synthesize: Option<bool>,
+    /// Absolute directory the participants may read (inside the bridge's allowed roots).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cwd: Option<String>,
+    /// Model for every participant that names none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// Reasoning effort for every participant that names none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effort: Option<String>,
+    /// Fork this thread's history into every participant, so they debate with the context
+    /// of that conversation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed_thread_id: Option<String>,
+    /// Pick up a brainstorm whose call returned "running" (give nothing else but
+    /// wait_seconds and transcript).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub brainstorm_id: Option<String>,
+    /// Include every answer of every round in the result. Default false.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transcript: Option<bool>,
+    /// Seconds this call waits (default set by the operator). If the debate is still going,
+    /// status is "running": call codex_brainstorm again with the brainstorm_id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wait_seconds: Option<f64>,
+}
+
+/// One variant of a fan-out.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+pub struct VariantParam {
+    /// A name for the variant (and its thread). Default variant-N.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Its model (default: the call's model).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// Its reasoning effort (one its model supports).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effort: Option<String>,
+    /// Developer instructions for its thread (a persona, a constraint).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub developer_instructions: Option<String>,
+}
+
+/// The same prompt to several variants at once, each on its own new thread.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+pub struct FanoutParams {
+    /// What every variant is asked. Required, non-empty.
+    pub prompt: String,
+    /// The variants (1 to the operator's limit, default 6); or give count.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variants: Option<Vec<VariantParam>>,
+    /// That many identical variants, instead of variants.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<i64>,
+    #[serde(flatten)]
+    pub turn: TurnOptions,
 }

@@ -101,6 +101,16 @@ impl Watcher for McpWatcher {
         }
     }
 
+    fn note(&mut self, message: &str, last: bool) {
+        let Some(sink) = &mut self.sink else {
+            return;
+        };
+        if last || message != sink.last_message {
+            sink.last_message = message.to_string();
+            sink.latest.send_replace(Some((message.to_string(), last)));
+        }
+    }
+
     fn stopped(&mut self) -> Pin<Box<dyn Future<Output = Stop> + Send + '_>> {
         Box::pin(async move {
             self.cancelled.cancelled().await;

@@ -15,8 +15,9 @@ use serde::Serialize;
 
 use crate::bridge::error::BridgeError;
 use crate::bridge::results::{
-    ApprovalRecord, CommandRun, FileChange, ForkResult, ModelList, Omitted, RevertResult,
-    ThreadHistory, ThreadList, ThreadSummary, TurnPhase, TurnResult,
+    ApprovalRecord, BrainstormResult, CommandRun, FanoutResult, FileChange, ForkResult,
+    InterruptResult, ModelList, Omitted, RevertResult, ThreadHistory, ThreadList, ThreadSummary,
+    TurnPhase, TurnResult,
 };
 use crate::bridge::words::Door;
 
@@ -171,6 +172,178 @@ pub fn models(list: &ModelList) -> CallToolResult {
         text.push_str("no models\n");
     }
     structured(list, text, false)
+}
+
+/// A brainstorm's result within `budget` (the transcript goes first, then the answers'
+/// detail).
+pub fn brainstorm(result: &BrainstormResult, budget: usize) -> CallToolResult {
+    let mut result = result.clone();
+    let size = |r: &BrainstormResult| chars(&json_text(r)) + chars(&brainstorm_text(r));
+    while size(&result) > budget && !result.transcript.is_empty() {
+        result.transcript.remove(0);
+    }
+    if size(&result) > budget {
+        for participant in &mut result.participants {
+            participant.key_points.truncate(3);
+            participant.risks.truncate(3);
+        }
+    }
+    let failed = result.status == "failed";
+    structured(&result, brainstorm_text(&result), failed)
+}
+
+/// `codex_interrupt {brainstorm_id}`: the stopped brainstorm, under `brainstorm`.
+pub fn stopped_brainstorm(result: &BrainstormResult, budget: usize) -> CallToolResult {
+    let mut result = result.clone();
+    while chars(&json_text(&result)) + chars(&brainstorm_text(&result)) > budget
+        && !result.transcript.is_empty()
+    {
+        result.transcript.remove(0);
+    }
+    let text = brainstorm_text(&result);
+    let interrupt = InterruptResult {
+        turn: None,
+        brainstorm: Some(result),
+    };
+    structured(&interrupt, text, false)
+}
+
+fn brainstorm_text(result: &BrainstormResult) -> String {
+    let mut out = format!(
+        "brainstorm_id: {}\nstatus: {}{}\nrounds: {} of {}{}\n",
+        result.brainstorm_id,
+        result.status,
+        if result.status == "running" {
+            " (still debating: call codex_brainstorm with this brainstorm_id)"
+        } else {
+            ""
+        },
+        result.rounds_run,
+        result.rounds,
+        result
+            .stop_reason
+            .as_deref()
+            .map(|reason| format!(" ({reason})"))
+            .unwrap_or_default()
+    );
+    if let Some(activity) = &result.activity {
+        out.push_str(&format!("now: {activity}\n"));
+    }
+    for participant in &result.participants {
+        out.push_str(&format!(
+            "\nParticipant {} ({}), {}{}{}:\n",
+            participant.label,
+            participant.role,
+            participant.status,
+            participant
+                .confidence
+                .map(|c| format!(", confidence {c:.2}"))
+                .unwrap_or_default(),
+            if participant.changed_mind {
+                ", changed its mind"
+            } else {
+                ""
+            }
+        ));
+        if let Some(thread_id) = &participant.thread_id {
+            out.push_str(&format!("thread_id: {thread_id}\n"));
+        }
+        if let Some(position) = &participant.position {
+            out.push_str(&format!("position: {position}\n"));
+        }
+        for point in &participant.key_points {
+            out.push_str(&format!("- {point}\n"));
+        }
+        if let Some(error) = &participant.error {
+            out.push_str(&format!("error: {error}\n"));
+        }
+    }
+    if let Some(position) = &result.caller_position {
+        out.push_str(&format!(
+            "\nYour position (taken as a participant): {position}\n"
+        ));
+    }
+    if !result.agreements.is_empty() {
+        out.push_str("\nAgreements:\n");
+        for agreement in &result.agreements {
+            out.push_str(&format!(
+                "- {} (support {})\n",
+                agreement.point, agreement.support
+            ));
+        }
+    }
+    if !result.disagreements.is_empty() {
+        out.push_str("\nDisagreements:\n");
+        for disagreement in &result.disagreements {
+            out.push_str(&format!("- {}\n", disagreement.point));
+            for side in &disagreement.sides {
+                out.push_str(&format!("  - {}: {}\n", side.view, side.strongest_point));
+            }
+        }
+    }
+    if !result.open_questions.is_empty() {
+        out.push_str("\nOpen questions:\n");
+        for question in &result.open_questions {
+            out.push_str(&format!("- {question}\n"));
+        }
+    }
+    if let Some(synthesis) = &result.synthesis {
+        out.push_str(&format!("\nRecommendation: {synthesis}\n"));
+    }
+    for entry in &result.transcript {
+        out.push_str(&format!(
+            "\n[round {} · {}] {}\n",
+            entry.round, entry.participant, entry.position
+        ));
+        for response in &entry.responses {
+            out.push_str(&format!("  > {response}\n"));
+        }
+    }
+    out
+}
+
+/// A fan-out's result: each variant's turn trimmed to its share of `budget`.
+pub fn fanout(result: &FanoutResult, budget: usize) -> CallToolResult {
+    let mut result = result.clone();
+    let share = budget / result.variants.len().max(1);
+    for variant in &mut result.variants {
+        if let Some(turn) = variant.turn.take() {
+            variant.turn = Some(fit(turn, share.saturating_sub(400)));
+        }
+    }
+    let mut out = format!(
+        "status: {}{}\n",
+        result.status,
+        if result.status == "running" {
+            " (some variants still work: codex_wait each by its thread_id and turn_id)"
+        } else {
+            ""
+        }
+    );
+    let mut failed = 0;
+    for variant in &result.variants {
+        out.push_str(&format!("\n=== {}", variant.name));
+        if let Some(model) = &variant.model {
+            out.push_str(&format!(" · {model}"));
+        }
+        if let Some(effort) = &variant.effort {
+            out.push_str(&format!(" · {effort}"));
+        }
+        out.push('\n');
+        if let Some(error) = &variant.error {
+            out.push_str(&format!("error: {error}\n"));
+            failed += 1;
+        }
+        if let Some(turn) = &variant.turn {
+            if turn.status == TurnPhase::Failed {
+                failed += 1;
+            }
+            out.push_str(&turn_text(turn));
+            out.push('\n');
+        }
+    }
+    let all_failed = failed == result.variants.len();
+    structured(&result, out, all_failed)
 }
 
 /// A fork, with its first turn (`turn`) when a prompt was given, within `budget`.

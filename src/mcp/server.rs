@@ -31,6 +31,8 @@ branches a thread; codex_rename_thread, codex_archive_thread, codex_unarchive_th
 codex_revert_thread (history only; files are not restored) and codex_compact_thread keep \
 threads in order. codex_list_threads and codex_read_thread find and read threads, including \
 ones other agents started; codex_list_models lists models and their reasoning efforts. \
+codex_brainstorm runs a structured debate between independent Codex participants (state your \
+own caller_position first); codex_fanout runs one prompt on several variants at once. \
 Default sandbox is read-only and Codex's requests to go beyond it are declined unless \
 approval_policy says otherwise.";
 

@@ -30,7 +30,13 @@
 //! | `HANG`               | `response.created`, then nothing until the client goes away             |
 //! | `JSON:<json>`        | the rest of the line, verbatim (structured-output tests)                |
 //! | `HISTORY`            | every real user prompt of the request, joined with ` | `                |
-//! | (none)               | `answer: <PROMPT>`                                                      |
+//! | (none)               | `answer: <PROMPT>`, or JSON following the request's output schema (below) |
+//!
+//! A request with an output schema (`text.format.schema`) and no directive but `SLOW:` gets a JSON
+//! object built from the schema: every property present; a string is `<name> <n>` (`n` unique
+//! per reply), an enum its first value, a number 0.5, an integer 1, an array one item, and a
+//! boolean `changed` is true when the prompt says `SHIFTY` (false otherwise). Brainstorm tests
+//! use it: a participant's `position` is then `position <n>`, different in every answer.
 //!
 //! A review sub-agent's request (a developer message holding Codex's `# Review guidelines`)
 //! gets a scripted review instead: `git diff` in the sandbox, then `touch written-by-review.txt`
@@ -215,7 +221,7 @@ async fn serve_connection(mut stream: TcpStream, state: Arc<State>) {
                 .push(body.clone());
             let reply = match &state.script {
                 Some(script) => scripted(&body, script, &state.gate).await,
-                None => decide(&body),
+                None => decide(&body, &state),
             };
             respond(&mut stream, &state, reply).await;
         }
@@ -270,7 +276,7 @@ const DIRECTIVES: [&str; 10] = [
     "HISTORY",
 ];
 
-fn decide(body: &Value) -> Reply {
+fn decide(body: &Value, state: &State) -> Reply {
     let input = body["input"].as_array().cloned().unwrap_or_default();
     if let Some(reply) = review(&input) {
         return reply;
@@ -298,7 +304,7 @@ fn decide(body: &Value) -> Reply {
         .filter_map(|d| find_directive(&prompt, d).map(|at| (at, *d)))
         .min_by_key(|(at, _)| *at)
     else {
-        return Reply::Text(format!("answer: {prompt}"));
+        return default_reply(body, &prompt, state);
     };
     let after = &prompt[at + directive.len()..];
     let rest_of_line = after.lines().next().unwrap_or_default().trim();
@@ -333,7 +339,7 @@ fn decide(body: &Value) -> Reply {
         }
         "FAIL" => Reply::Fail,
         "DELTAS:" => Reply::Deltas(usize::try_from(number()).unwrap_or(0)),
-        "SLOW:" => Reply::Slow(number(), format!("answer: {prompt}")),
+        "SLOW:" => Reply::Slow(number(), default_reply_text(body, &prompt, state)),
         "HANG" => Reply::Hang,
         "JSON:" => Reply::Text(rest_of_line.to_string()),
         "HISTORY" => {
@@ -346,6 +352,42 @@ fn decide(body: &Value) -> Reply {
             Reply::Text(prompts.join(" | "))
         }
         _ => unreachable!("every directive is handled"),
+    }
+}
+
+/// The answer without a directive: JSON for a request with an output schema.
+fn default_reply(body: &Value, prompt: &str, state: &State) -> Reply {
+    Reply::Text(default_reply_text(body, prompt, state))
+}
+
+fn default_reply_text(body: &Value, prompt: &str, state: &State) -> String {
+    let schema = &body["text"]["format"]["schema"];
+    if schema.is_object() {
+        let n = state.next_id.fetch_add(1, Ordering::Relaxed);
+        json_for(schema, "answer", prompt, n).to_string()
+    } else {
+        format!("answer: {prompt}")
+    }
+}
+
+/// A value following `schema` (see the module docs).
+fn json_for(schema: &Value, name: &str, prompt: &str, n: u64) -> Value {
+    if let Some(first) = schema["enum"].as_array().and_then(|values| values.first()) {
+        return first.clone();
+    }
+    match schema["type"].as_str() {
+        Some("object") => {
+            let mut object = serde_json::Map::new();
+            for (key, property) in schema["properties"].as_object().into_iter().flatten() {
+                object.insert(key.clone(), json_for(property, key, prompt, n));
+            }
+            Value::Object(object)
+        }
+        Some("array") => json!([json_for(&schema["items"], name, prompt, n)]),
+        Some("number") => json!(0.5),
+        Some("integer") => json!(1),
+        Some("boolean") => json!(name == "changed" && find_directive(prompt, "SHIFTY").is_some()),
+        _ => json!(format!("{name} {n}")),
     }
 }
 
@@ -768,31 +810,43 @@ mod tests {
     #[test]
     fn directives() {
         let body = |text: &str| json!({ "input": [user("<environment_context>x</environment_context>"), user(text)] });
-        assert_eq!(decide(&body("hello")), Reply::Text("answer: hello".into()));
         assert_eq!(
-            decide(&body("please RUN: echo hi\nmore")),
+            decide(&body("hello"), &State::default()),
+            Reply::Text("answer: hello".into())
+        );
+        assert_eq!(
+            decide(&body("please RUN: echo hi\nmore"), &State::default()),
             Reply::Exec {
                 cmd: "echo hi".into(),
                 escalated: true
             }
         );
         assert_eq!(
-            decide(&body("RUNSANDBOXED: ls")),
+            decide(&body("RUNSANDBOXED: ls"), &State::default()),
             Reply::Exec {
                 cmd: "ls".into(),
                 escalated: false
             }
         );
         assert_eq!(
-            decide(&body("CHANGE it")),
+            decide(&body("CHANGE it"), &State::default()),
             Reply::Text("answer: CHANGE it".into())
         );
-        assert_eq!(decide(&body("HANG then FAIL")), Reply::Hang);
-        assert_eq!(decide(&body("DELTAS:3")), Reply::Deltas(3));
         assert_eq!(
-            decide(&body("JSON: {\"a\":1}")),
+            decide(&body("HANG then FAIL"), &State::default()),
+            Reply::Hang
+        );
+        assert_eq!(
+            decide(&body("DELTAS:3"), &State::default()),
+            Reply::Deltas(3)
+        );
+        assert_eq!(
+            decide(&body("JSON: {\"a\":1}"), &State::default()),
             Reply::Text("{\"a\":1}".into())
         );
-        assert_eq!(decide(&body("HISTORY")), Reply::Text("HISTORY".into()));
+        assert_eq!(
+            decide(&body("HISTORY"), &State::default()),
+            Reply::Text("HISTORY".into())
+        );
     }
 }

@@ -14,11 +14,13 @@ pub mod process;
 pub mod script;
 
 /// Every tool the bridge publishes, sorted: the one list the suites compare against.
-pub const TOOLS: [&str; 15] = [
+pub const TOOLS: [&str; 17] = [
     "codex_archive_thread",
     "codex_ask",
+    "codex_brainstorm",
     "codex_compact_thread",
     "codex_continue_thread",
+    "codex_fanout",
     "codex_fork_thread",
     "codex_interrupt",
     "codex_list_models",

@@ -12,6 +12,7 @@ mod fake_app_server;
 mod frame_fuzz;
 mod hostile_stdio;
 mod long_work;
+mod multi_agent;
 mod negotiation;
 mod npm_package;
 mod real_codex;

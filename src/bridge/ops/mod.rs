@@ -1,11 +1,14 @@
 //! The bridge's operations, one file per family (in the style of mini-redis's `cmd/`):
 //! [`turns`] (ask, continue, wait, steer, interrupt, compact), [`threads`] (list, read,
-//! rename, archive, unarchive, revert), [`fork`], [`review`] and [`models`].
+//! rename, archive, unarchive, revert), [`fork`], [`review`], [`models`], and the calls
+//! that run several turns: [`fanout`] and [`brainstorm`].
 //!
 //! An operation validates its arguments against the operator's ceilings, calls the
 //! app-server client, and returns the public result vocabulary. Both doors call the same
 //! operations: an MCP tool or a CLI command is a thin adapter around one.
 
+pub mod brainstorm;
+pub mod fanout;
 pub mod fork;
 pub mod models;
 pub mod review;
@@ -15,6 +18,7 @@ pub mod turns;
 use std::sync::Arc;
 
 use super::ceilings::Ceilings;
+use super::debate::Debates;
 use super::error::BridgeError;
 use super::words::Door;
 use crate::codex::client::CodexClient;
@@ -26,6 +30,8 @@ pub struct Bridge {
     pub ceilings: Arc<Ceilings>,
     /// Whose words results and errors use.
     pub door: Door,
+    /// The brainstorms running or kept (shared by every session of this bridge).
+    pub debates: Arc<Debates>,
 }
 
 impl Bridge {
@@ -34,7 +40,16 @@ impl Bridge {
             client,
             ceilings: Arc::new(ceilings),
             door,
+            debates: Arc::new(Debates::default()),
         }
+    }
+
+    /// Stop every running brainstorm (at shutdown), then the client.
+    pub async fn shutdown(&self) {
+        for debate in self.debates.running() {
+            debate.stop();
+        }
+        self.client.shutdown().await;
     }
 }
 
@@ -43,6 +58,8 @@ impl Bridge {
 pub enum IdKind {
     Thread,
     Turn,
+    /// A brainstorm's id (the bridge's own, a UUID too).
+    Brainstorm,
 }
 
 /// Check that an id can be Codex's before asking the server, and give it in the form Codex
@@ -56,6 +73,10 @@ pub fn check_id(argument: &str, kind: IdKind, id: &str, door: Door) -> Result<St
             let (what, source) = match kind {
                 IdKind::Thread => ("thread", door.thread_id_sources().to_string()),
                 IdKind::Turn => ("turn", door.turn_id_sources().to_string()),
+                IdKind::Brainstorm => (
+                    "brainstorm",
+                    "the brainstorm_id of a brainstorm result".to_string(),
+                ),
             };
             Err(BridgeError::argument(
                 argument,

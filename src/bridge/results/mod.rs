@@ -6,13 +6,19 @@
 //! carries everything (ids, status, answer). Built from the app-server client's snapshots
 //! and protocol objects; what a result says to do next is in the door's words.
 
+mod brainstorm;
 mod models;
+mod multi;
 mod phase;
 mod review;
 mod threads;
 mod turn;
 
+pub use brainstorm::{
+    Agreement, BrainstormResult, Disagreement, ParticipantResult, Side, TranscriptEntry,
+};
 pub use models::{EffortInfo, ModelInfo, ModelList};
+pub use multi::{FanoutResult, InterruptResult, VariantResult};
 pub use phase::TurnPhase;
 pub use review::{ReviewFinding, ReviewReport};
 pub use threads::{

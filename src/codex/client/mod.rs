@@ -27,7 +27,7 @@ use super::protocol::{
     ThreadStartParams, ThreadStatus, TurnEvent, TurnInterruptParams, TurnStartParams,
     TurnSteerParams, UserInput,
 };
-use super::registry::{Registry, Reservation};
+use super::registry::{Hold, Registry, Reservation};
 use super::session::{Session, Sessions};
 use super::turn::{self, TurnHandle, TurnKind};
 
@@ -49,6 +49,8 @@ pub struct TurnRequest {
     pub approval_policy: AskForApproval,
     pub output_schema: Option<Value>,
     pub approver: Arc<dyn Approver>,
+    /// The holder this turn runs for, on a thread held for it ([`Registry::hold`]).
+    pub holder: Option<String>,
 }
 
 /// Options that only make sense when a thread is created.
@@ -153,7 +155,7 @@ impl CodexClient {
                 })
                 .await?;
         }
-        let reservation = self.registry.reserve(&thread_id).await?;
+        let reservation = self.registry.reserve(&thread_id, None).await?;
         self.start_turn(session, &thread_id, request, &reservation)
             .await
     }
@@ -166,7 +168,10 @@ impl CodexClient {
     ) -> Result<Arc<TurnHandle>, CodexError> {
         let mut retried = false;
         loop {
-            let reservation = self.registry.reserve(thread_id).await?;
+            let reservation = self
+                .registry
+                .reserve(thread_id, request.holder.as_deref())
+                .await?;
             let session = self.sessions.current().await?;
             match self
                 .continue_thread_on(&session, thread_id, &request, reservation)
@@ -415,7 +420,7 @@ impl CodexClient {
                 started.thread.id
             }
         };
-        let reservation = self.registry.reserve(&thread_id).await?;
+        let reservation = self.registry.reserve(&thread_id, None).await?;
         let session = self.sessions.current().await?;
         let subscription = session.connection.subscribe(&thread_id);
         let started = session
@@ -445,7 +450,7 @@ impl CodexClient {
         thread_id: &str,
         approver: Arc<dyn Approver>,
     ) -> Result<Arc<TurnHandle>, CodexError> {
-        let reservation = self.registry.reserve(thread_id).await?;
+        let reservation = self.registry.reserve(thread_id, None).await?;
         let session = self.sessions.current().await?;
         self.load(&session, thread_id).await?;
         let mut subscription = session.connection.subscribe(thread_id);
@@ -471,6 +476,11 @@ impl CodexClient {
         );
         drop(reservation);
         Ok(self.drive(handle, subscription, approver))
+    }
+
+    /// Keep other turns off `thread_id` until the hold is dropped (see [`Registry::hold`]).
+    pub fn hold(&self, thread_id: &str, holder: &str) -> Hold {
+        self.registry.hold(thread_id, holder)
     }
 
     /// A turn this bridge ran: by turn id, else the thread's latest.

@@ -5,6 +5,7 @@
 //! renders the result ([`super::render`]); nothing else.
 
 mod models;
+mod multi;
 mod review;
 mod threads;
 mod turns;
@@ -21,7 +22,8 @@ pub fn router() -> ToolRouter<McpServer> {
     let mut router = McpServer::turn_tools()
         + McpServer::thread_tools()
         + McpServer::branch_tools()
-        + McpServer::model_tools();
+        + McpServer::model_tools()
+        + McpServer::multi_tools();
     for route in router.map.values_mut() {
         route.attr.input_schema = Arc::new(schema::portable(&route.attr.input_schema));
         if let Some(output) = &route.attr.output_schema {

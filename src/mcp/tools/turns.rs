@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use crate::bridge::error::BridgeError;
 use crate::bridge::ops::turns::{Ask, Continue, NewThread, Steer, TurnOutcome, Waiting};
-use crate::bridge::results::TurnResult;
+use crate::bridge::results::{InterruptResult, TurnResult};
 use crate::mcp::call::Call;
 use crate::mcp::params::{
     AskParams, CompactParams, ContinueParams, InterruptParams, SteerParams, WaitParams,
@@ -209,23 +209,47 @@ impl McpServer {
             .await
     }
 
-    /// Stop a running Codex turn. The thread stays usable for the next turn.
+    /// Stop a running Codex turn (thread_id, optional turn_id), or a brainstorm
+    /// (brainstorm_id: every participant's turn). The thread stays usable for the next turn.
     #[tool(
         name = "codex_interrupt",
-        annotations(title = "Interrupt a Codex turn", read_only_hint = false, destructive_hint = false, idempotent_hint = true, open_world_hint = false),
-        output_schema = schema_for_output::<TurnResult>()
+        annotations(title = "Interrupt a Codex turn or brainstorm", read_only_hint = false, destructive_hint = false, idempotent_hint = true, open_world_hint = false),
+        output_schema = schema_for_output::<InterruptResult>()
     )]
     async fn codex_interrupt(
         &self,
         Parameters(params): Parameters<InterruptParams>,
     ) -> CallToolResult {
-        match self
-            .bridge
-            .interrupt(&params.thread_id, params.turn_id.as_deref())
-            .await
-        {
-            Ok(result) => render::turn(&result, self.bridge.ceilings.max_result_chars),
-            Err(error) => render::error(&error),
+        let budget = self.bridge.ceilings.max_result_chars;
+        match (params.thread_id, params.brainstorm_id) {
+            (Some(thread_id), None) => {
+                match self
+                    .bridge
+                    .interrupt(&thread_id, params.turn_id.as_deref())
+                    .await
+                {
+                    Ok(result) => render::turn(&result, budget),
+                    Err(error) => render::error(&error),
+                }
+            }
+            (None, Some(brainstorm_id)) if params.turn_id.is_none() => {
+                match self.bridge.stop_brainstorm(&brainstorm_id).await {
+                    Ok(result) => render::stopped_brainstorm(&result, budget),
+                    Err(error) => render::error(&error),
+                }
+            }
+            (None, Some(_)) => render::error(&BridgeError::argument(
+                "turn_id",
+                "belongs to a thread's turn, not to a brainstorm: give thread_id with it, or brainstorm_id alone",
+            )),
+            (Some(_), Some(_)) => render::error(&BridgeError::argument(
+                "brainstorm_id",
+                "and `thread_id` exclude each other: stop a turn (thread_id) or a brainstorm (brainstorm_id)",
+            )),
+            (None, None) => render::error(&BridgeError::argument(
+                "thread_id",
+                "is required (or brainstorm_id): the thread whose running turn to stop",
+            )),
         }
     }
 }

@@ -11,7 +11,8 @@ use crate::shutdown::Signals;
 
 /// Serve MCP over stdio until the client goes away or a signal arrives, then shut down.
 pub async fn serve(server: McpServer, mut signals: Signals) -> Result<(), String> {
-    let client = server.bridge.client.clone();
+    let bridge = server.bridge.clone();
+    let client = bridge.client.clone();
     // Warm the app-server up while the client initializes; failures resurface, with their
     // message, on the first tool call.
     let warm = client.clone();
@@ -30,7 +31,7 @@ pub async fn serve(server: McpServer, mut signals: Signals) -> Result<(), String
         }
         caught = signals.next() => {
             tracing::info!(reason = %format!("received {} before MCP initialize", caught.name()), "shutting down");
-            client.shutdown().await;
+            bridge.shutdown().await;
             return Ok(());
         }
     };
@@ -52,6 +53,6 @@ pub async fn serve(server: McpServer, mut signals: Signals) -> Result<(), String
         }
     };
     tracing::info!(%reason, "shutting down");
-    client.shutdown().await;
+    bridge.shutdown().await;
     Ok(())
 }
