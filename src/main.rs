@@ -58,6 +58,10 @@ enum Command {
     Review(cli::review::ReviewArgs),
     /// List the models Codex offers and their reasoning efforts.
     Models(cli::models::ModelsArgs),
+    /// A structured debate between independent Codex participants, then a synthesis.
+    Brainstorm(cli::multi::BrainstormArgs),
+    /// The same prompt to several variants (models, efforts) at once, side by side.
+    Fanout(cli::multi::FanoutArgs),
     /// Check the Codex installation, the app-server, auth and the MCP side; print the MCP
     /// client configuration.
     Doctor(cli::doctor::DoctorArgs),
@@ -73,6 +77,8 @@ fn main() -> ExitCode {
         | Command::Threads(_)
         | Command::Review(_)
         | Command::Models(_)
+        | Command::Brainstorm(_)
+        | Command::Fanout(_)
         | Command::Doctor(_) => "warn",
     };
     init_tracing(cli.log.as_deref().unwrap_or(default_log));
@@ -139,6 +145,8 @@ async fn run(cli: Cli) -> ExitCode {
         Command::Threads(args) => cli::threads::run(args, &mut signals()).await.into(),
         Command::Review(args) => cli::review::run(args, &mut signals()).await.into(),
         Command::Models(args) => cli::models::run(args, &mut signals()).await.into(),
+        Command::Brainstorm(args) => cli::multi::brainstorm(args, &mut signals()).await.into(),
+        Command::Fanout(args) => cli::multi::fanout(args, &mut signals()).await.into(),
         Command::Doctor(args) => cli::doctor::run(args).await.into(),
     }
 }

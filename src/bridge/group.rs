@@ -70,8 +70,10 @@ pub async fn run(
                 return GroupWatched { members, stopped };
             }
             Some((index, text)) = updates.recv() => {
-                latest[index] = text;
-                unreported = true;
+                if latest[index] != text {
+                    latest[index] = text;
+                    unreported = true;
+                }
             }
             () = tokio::time::sleep_until(due), if unreported => {
                 watcher.note(&line(&labels, &latest), false);
@@ -110,15 +112,12 @@ impl Watcher for MemberWatcher {
     }
 
     fn progress(&mut self, turn: &TurnHandle, last: bool) {
+        // The activity only (not the answer's growing length): the line changes at steps,
+        // so a terminal can print every change.
         let text = if last && turn.is_finished() {
             TurnPhase::from(turn.phase()).word().to_string()
         } else {
-            let (activity, answer_chars) = turn.progress();
-            if answer_chars > 0 {
-                format!("{activity} ({answer_chars} chars)")
-            } else {
-                activity
-            }
+            turn.progress().0
         };
         let _ = self.lines.send((self.index, text));
     }

@@ -5,7 +5,7 @@
 //! - [`repl`]: many prompts on one thread and one connection.
 //! - [`threads`]: list threads; [`thread_actions`]: read, fork, rename, archive, unarchive,
 //!   revert, compact one. [`review`]: Codex's code review (a CI gate with `--fail-on`).
-//!   [`models`]: the model catalog. [`doctor`]: check the installation, print the MCP config.
+//!   [`models`]: the model catalog. [`multi`]: `brainstorm` and `fanout`. [`doctor`]: check the installation, print the MCP config.
 //! - [`runner`]: a turn as the watch core sees it (streaming, Ctrl-C, `--timeout`).
 //! - [`flags`]: the operator's flags shared with `serve`; [`options`]: per-turn flags ->
 //!   the bridge's `TurnOptions`; [`session`]: connection flags -> a client; [`wire`]:
@@ -21,6 +21,7 @@ pub mod flags;
 mod format;
 mod lines;
 pub mod models;
+pub mod multi;
 mod options;
 mod output;
 pub mod repl;

@@ -21,6 +21,7 @@ pub struct TerminalWatcher<'a> {
     signals: &'a mut Signals,
     asking: Asking,
     on_start: Box<dyn FnMut(&TurnHandle) + Send + 'a>,
+    last_note: String,
 }
 
 impl<'a> TerminalWatcher<'a> {
@@ -36,6 +37,7 @@ impl<'a> TerminalWatcher<'a> {
             signals,
             asking,
             on_start: Box::new(on_start),
+            last_note: String::new(),
         }
     }
 }
@@ -52,6 +54,15 @@ impl Watcher for TerminalWatcher<'_> {
 
     fn progress(&mut self, turn: &TurnHandle, _last: bool) {
         self.printer.progress(turn);
+    }
+
+    /// Progress of several turns (a brainstorm, a fan-out): a line on stderr whenever it
+    /// says something new (their lines change at steps, not with every streamed word).
+    fn note(&mut self, message: &str, _last: bool) {
+        if message != self.last_note {
+            eprintln!("codex-bridge: {message}");
+            self.last_note = message.to_string();
+        }
     }
 
     fn stopped(&mut self) -> Pin<Box<dyn Future<Output = Stop> + Send + '_>> {

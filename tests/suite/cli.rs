@@ -780,3 +780,71 @@ async fn threads_subcommands_read_fork_rename_archive_revert_and_compact() {
         describe(&bad)
     );
 }
+
+#[tokio::test]
+async fn brainstorm_and_fanout_from_the_command_line() {
+    let setup = Setup::new().await;
+    let debate = setup
+        .run(&[
+            "brainstorm",
+            "STEADY which queue to use",
+            "--participant",
+            "optimist",
+            "--participant",
+            "skeptic:gpt-5.5",
+            "--caller-position",
+            "use the one we have",
+            "--json",
+        ])
+        .await;
+    assert_eq!(code(&debate), 0, "{}", describe(&debate));
+    let result = json_of(&debate);
+    assert_eq!(result["status"], "completed", "{result}");
+    assert_eq!(result["participants"][1]["model"], "gpt-5.5");
+    assert!(result["synthesis"].is_string(), "{result}");
+    assert!(
+        stderr(&debate).contains("round 2"),
+        "progress on stderr: {}",
+        describe(&debate)
+    );
+
+    let plain = setup
+        .run(&[
+            "brainstorm",
+            "STEADY plain",
+            "--rounds",
+            "1",
+            "--no-synthesis",
+        ])
+        .await;
+    assert_eq!(code(&plain), 0, "{}", describe(&plain));
+    assert!(
+        stdout(&plain).contains("## A · proponent"),
+        "{}",
+        describe(&plain)
+    );
+
+    let bad = setup.run(&["brainstorm", "t", "--rounds", "9"]).await;
+    assert_eq!(code(&bad), 2, "{}", describe(&bad));
+    assert!(stderr(&bad).contains("--rounds"), "{}", describe(&bad));
+
+    let fanned = setup
+        .run(&[
+            "fanout",
+            "compare",
+            "--variant",
+            "quick",
+            "--variant",
+            "deep:gpt-5.5:high",
+            "--json",
+        ])
+        .await;
+    assert_eq!(code(&fanned), 0, "{}", describe(&fanned));
+    let result = json_of(&fanned);
+    assert_eq!(result["variants"][0]["name"], "quick");
+    assert_eq!(result["variants"][1]["effort"], "high");
+    assert_eq!(result["variants"][1]["turn"]["text"], "answer: compare");
+
+    let failing = setup.run(&["fanout", "FAIL", "--count", "2"]).await;
+    assert_eq!(code(&failing), 1, "{}", describe(&failing));
+}
