@@ -323,6 +323,61 @@ pub async fn run(config: &Config, out: &mut dyn Write) -> Result<(), String> {
         }
     }
 
+    // --- an 8-way fan-out, and a 3-participant 2-round brainstorm --------------------------
+    progress(&format!(
+        "{FANOUT}-way codex_fanout and a 3x2 codex_brainstorm"
+    ));
+    let fanout_name = format!("{FANOUT}-way codex_fanout (wall)");
+    for round in 0..config.concurrent_rounds {
+        for client in rotation(round).into_iter().filter(|c| *c != Client::Exec) {
+            let prompt = format!("fanout {} {round}", client.name());
+            let started = Instant::now();
+            let texts: Vec<String> = match client {
+                Client::Direct => {
+                    let calls = (0..FANOUT).map(|_| direct.ask(&workspace, &prompt));
+                    futures_util::future::join_all(calls)
+                        .await
+                        .into_iter()
+                        .map(|(_, text)| text)
+                        .collect()
+                }
+                Client::Bridge => {
+                    bridge_threads += FANOUT;
+                    bridge.fanout(&workspace, &prompt, FANOUT).await
+                }
+                Client::Exec => unreachable!("filtered out"),
+            };
+            let elapsed = started.elapsed();
+            if texts.len() != FANOUT {
+                wrong.push(format!("{prompt}: {} answers, not {FANOUT}", texts.len()));
+            }
+            for text in &texts {
+                check(&mut wrong, &prompt, text, &format!("answer: {prompt}"));
+            }
+            report.sample(&fanout_name, client, elapsed);
+        }
+        for client in rotation(round).into_iter().filter(|c| *c != Client::Exec) {
+            let topic = format!("STEADY brainstorm {} {round}", client.name());
+            let started = Instant::now();
+            match client {
+                Client::Direct => {
+                    if let Err(error) = direct.debate(&workspace, &topic).await {
+                        wrong.push(error);
+                    }
+                }
+                Client::Bridge => {
+                    bridge_threads += 4;
+                    let result = bridge.brainstorm(&workspace, &topic).await;
+                    if result["status"] != "completed" || result["rounds_run"] != 2 {
+                        wrong.push(format!("{topic}: {result}"));
+                    }
+                }
+                Client::Exec => unreachable!("filtered out"),
+            }
+            report.sample(BRAINSTORM, client, started.elapsed());
+        }
+    }
+
     // --- one long streamed turn ---------------------------------------------------------------
     progress(&format!("{}-delta turns", config.deltas));
     let stream_name = format!("{}-delta turn (wall)", config.deltas);
@@ -457,6 +512,7 @@ pub async fn run(config: &Config, out: &mut dyn Write) -> Result<(), String> {
         &memory,
         &concurrent_name,
         &stream_name,
+        &fanout_name,
     );
     out.write_all(text.as_bytes())
         .and_then(|()| out.flush())
@@ -733,20 +789,121 @@ impl Direct {
 
     /// One turn on a loaded thread; returns the answer once `turn/completed` arrives.
     async fn turn(&self, thread: &str, cwd: &str, prompt: &str) -> String {
+        self.turn_with_schema(thread, cwd, prompt, None).await
+    }
+
+    /// New thread + one turn whose answer follows `schema`.
+    async fn ask_with_schema(&self, cwd: &str, prompt: &str, schema: &Value) -> (String, String) {
+        let started = self
+            .request(
+                "thread/start",
+                json!({"cwd": cwd, "approvalPolicy": "on-request", "sandbox": "read-only"}),
+            )
+            .await;
+        let thread = started["thread"]["id"]
+            .as_str()
+            .expect("thread/start returns thread.id")
+            .to_string();
+        let text = self
+            .turn_with_schema(&thread, cwd, prompt, Some(schema))
+            .await;
+        (thread, text)
+    }
+
+    /// The same debate as `codex_brainstorm` (three participants, two rounds, a synthesis),
+    /// with the bridge's own prompts and schemas, driven directly: the floor for it.
+    async fn debate(&self, cwd: &str, topic: &str) -> Result<(), String> {
+        use codex_bridge::bridge::debate::prompts::{self, Persona, Shown};
+        let roles = ["proponent", "skeptic", "pragmatist"];
+        let labels = ["A", "B", "C"];
+        let first = roles.iter().zip(labels).map(|(role, label)| {
+            let persona = Persona {
+                label,
+                role,
+                stance: None,
+                instructions: None,
+            };
+            let prompt = prompts::first_round(&persona, topic, None);
+            let schema = prompts::answer_schema(true);
+            async move { self.ask_with_schema(cwd, &prompt, &schema).await }
+        });
+        let first: Vec<(String, String)> = futures_util::future::join_all(first).await;
+        let answers: Vec<prompts::Answer> = first
+            .iter()
+            .map(|(_, text)| prompts::read_answer(text))
+            .collect();
+        let second = first.iter().enumerate().map(|(index, (thread, _))| {
+            let others: Vec<Shown> = answers
+                .iter()
+                .enumerate()
+                .filter(|(other, _)| *other != index)
+                .map(|(other, answer)| Shown {
+                    label: labels[other],
+                    answer,
+                })
+                .collect();
+            let prompt = prompts::later_round(2, topic, &others);
+            let schema = prompts::answer_schema(false);
+            async move {
+                self.turn_with_schema(thread, cwd, &prompt, Some(&schema))
+                    .await
+            }
+        });
+        let second: Vec<String> = futures_util::future::join_all(second).await;
+        let finals: Vec<prompts::Answer> = second
+            .iter()
+            .map(|text| prompts::read_answer(text))
+            .collect();
+        if finals.iter().any(|answer| answer.changed != Some(false)) {
+            return Err(format!(
+                "a direct round-2 answer did not say changed: false: {second:?}"
+            ));
+        }
+        let positions: Vec<(String, &prompts::Answer)> = roles
+            .iter()
+            .zip(&finals)
+            .map(|(role, answer)| (role.to_string(), answer))
+            .collect();
+        let prompt = prompts::synthesis(topic, &positions, None);
+        let (_, synthesis) = self
+            .ask_with_schema(cwd, &prompt, &prompts::synthesis_schema())
+            .await;
+        if prompts::read_synthesis(&synthesis)
+            .recommendation
+            .is_empty()
+        {
+            return Err(format!(
+                "the direct synthesis has no recommendation: {synthesis}"
+            ));
+        }
+        Ok(())
+    }
+
+    /// One turn on a loaded thread, its answer following `schema` when one is given.
+    async fn turn_with_schema(
+        &self,
+        thread: &str,
+        cwd: &str,
+        prompt: &str,
+        schema: Option<&Value>,
+    ) -> String {
         let (tx, mut rx) = mpsc::unbounded_channel();
         // Before turn/start: its first notifications can beat its response.
         lock(&self.subscribers).insert(thread.to_string(), tx);
         let started = self
-            .request(
-                "turn/start",
-                json!({
+            .request("turn/start", {
+                let mut params = json!({
                     "threadId": thread,
                     "input": [{"type": "text", "text": prompt}],
                     "cwd": cwd,
                     "approvalPolicy": "on-request",
                     "sandboxPolicy": {"type": "readOnly"},
-                }),
-            )
+                });
+                if let Some(schema) = schema {
+                    params["outputSchema"] = schema.clone();
+                }
+                params
+            })
             .await;
         let turn = started["turn"]["id"].as_str().expect("turn id").to_string();
         let mut text = String::new();
@@ -845,6 +1002,8 @@ impl BridgeProcess {
             .arg("serve")
             .arg("--allowed-root")
             .arg(env.workspace.path())
+            .arg("--max-participants")
+            .arg(FANOUT.to_string())
             .envs(env.envs())
             .env("CODEX_BIN", codex_bin())
             .current_dir(env.workspace.path())
@@ -914,6 +1073,43 @@ impl BridgeProcess {
     async fn ask(&self, cwd: &str, prompt: &str) -> TurnOutcome {
         self.call("codex_ask", json!({"prompt": prompt, "cwd": cwd}))
             .await
+    }
+
+    /// `codex_fanout` with `count` identical variants; every variant's answer.
+    async fn fanout(&self, cwd: &str, prompt: &str, count: usize) -> Vec<String> {
+        let result = self
+            .structured(
+                "codex_fanout",
+                json!({"prompt": prompt, "count": count, "cwd": cwd, "wait_seconds": 300}),
+            )
+            .await;
+        result["variants"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|v| v["turn"]["text"].as_str().unwrap_or_default().to_string())
+            .collect()
+    }
+
+    /// `codex_brainstorm` with the default three participants and two rounds; its result.
+    async fn brainstorm(&self, cwd: &str, topic: &str) -> Value {
+        self.structured(
+            "codex_brainstorm",
+            json!({"topic": topic, "cwd": cwd, "rounds": 2, "wait_seconds": 300}),
+        )
+        .await
+    }
+
+    async fn structured(&self, tool: &str, arguments: Value) -> Value {
+        let Value::Object(arguments) = arguments else {
+            unreachable!("tool arguments are objects");
+        };
+        let params = CallToolRequestParams::new(tool.to_string()).with_arguments(arguments);
+        let result =
+            self.client.call_tool(params).await.unwrap_or_else(|e| {
+                panic!("{tool} failed: {e}\nbridge stderr:\n{}", self.stderr())
+            });
+        result.structured_content.unwrap_or(Value::Null)
     }
 
     async fn continue_thread(&self, thread: &str, cwd: &str, prompt: &str) -> TurnOutcome {
@@ -1182,6 +1378,9 @@ struct Memory {
 }
 
 const MB: f64 = 1_000_000.0;
+/// Variants of the fan-out case (and the bridge's --max-participants for it).
+const FANOUT: usize = 8;
+const BRAINSTORM: &str = "3x2 codex_brainstorm (wall)";
 const MCP_HOP: &str = "MCP round trip, no Codex work";
 /// "Memory does not grow with deltas": the peak over the idle size may differ by at most
 /// this between a turn of N deltas and one of N/10 (the answer itself is N bytes, held a few
@@ -1195,6 +1394,7 @@ fn render(
     memory: &Memory,
     concurrent: &str,
     stream: &str,
+    fanout: &str,
 ) -> String {
     let mut text = String::new();
     text.push_str(header);
@@ -1207,6 +1407,8 @@ fn render(
         "codex_ask".to_string(),
         "codex_continue_thread".to_string(),
         concurrent.to_string(),
+        fanout.to_string(),
+        BRAINSTORM.to_string(),
         stream.to_string(),
         "start to tools/list answered".to_string(),
         MCP_HOP.to_string(),
@@ -1297,6 +1499,13 @@ fn render(
         r.map(|r| r <= 1.1),
         format!("{stream}: bridge/direct <= 1.1 (is {})", show(r)),
     );
+    for operation in [fanout, BRAINSTORM] {
+        let r = ratio(operation, Client::Bridge, Client::Direct);
+        target(
+            r.map(|r| r <= 1.1),
+            format!("{operation}: bridge/direct <= 1.1 (is {})", show(r)),
+        );
+    }
     let extra = memory.growth_large - memory.growth_small;
     target(
         Some(extra <= GROWTH_ALLOWANCE),
