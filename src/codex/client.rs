@@ -112,18 +112,37 @@ impl CodexClient {
         if new.ephemeral {
             self.registry.mark_ephemeral(&thread_id);
         }
+        let turn = match self.registry.reserve(&thread_id).await {
+            Ok(reservation) => {
+                self.start_turn(session, &thread_id, request, reservation)
+                    .await
+            }
+            Err(error) => Err(error),
+        };
+        let handle = match turn {
+            Ok(handle) => handle,
+            Err(error) => {
+                // A thread with no turn is a spare nobody can see in a listing: do not keep
+                // it loaded (on a shared app-server, unloaded within a minute, it is gone).
+                session.release(&thread_id).await;
+                return Err(error);
+            }
+        };
+        // Named once its first turn runs: a name set earlier would write the thread to disk
+        // even if that turn could not start, leaving a thread no listing shows.
         if let Some(name) = new.name.clone().filter(|name| !name.is_empty()) {
-            session
+            let named = session
                 .connection
                 .call(&ThreadSetNameParams {
                     thread_id: thread_id.clone(),
                     name,
                 })
-                .await?;
+                .await;
+            if let Err(error) = named {
+                tracing::warn!(%error, %thread_id, "the thread runs, but naming it failed");
+            }
         }
-        let reservation = self.registry.reserve(&thread_id).await?;
-        self.start_turn(session, &thread_id, request, reservation)
-            .await
+        Ok(handle)
     }
 
     /// Next turn on an existing thread, resuming it first when this session has not loaded it.
@@ -164,6 +183,10 @@ impl CodexClient {
                 .map_err(|e| self.classify(thread_id, e))?;
             session.mark_loaded(thread_id);
             if let Some(ThreadStatus::Active { .. }) = resumed.thread.status {
+                // Someone else's turn runs there. Resuming subscribed this connection to it,
+                // and its pending requests are replayed to subscribers: they stay theirs
+                // (see `Sharing`), and the bridge lets go of the thread at once.
+                session.release(thread_id).await;
                 return Err(CodexError::TurnRunning {
                     thread_id: thread_id.to_string(),
                     turn_id: None,
@@ -171,8 +194,13 @@ impl CodexClient {
                 });
             }
         }
-        self.start_turn(session, thread_id, request, reservation)
-            .await
+        let started = self
+            .start_turn(session, thread_id, request, reservation)
+            .await;
+        if started.is_err() {
+            session.release(thread_id).await;
+        }
+        started
     }
 
     async fn start_turn(
@@ -208,12 +236,16 @@ impl CodexClient {
             self.registry.usage_baseline(thread_id),
         );
         self.registry.register(handle.clone());
-        tokio::spawn(turn::drive(
-            handle.clone(),
-            subscription,
-            request.approver.clone(),
-            self.registry.is_ephemeral(thread_id),
-        ));
+        let driven = handle.clone();
+        let approver = request.approver.clone();
+        let ephemeral = self.registry.is_ephemeral(thread_id);
+        let session = session.clone();
+        tokio::spawn(async move {
+            turn::drive(driven.clone(), subscription, approver, ephemeral).await;
+            // Done with the thread until its next turn (which waits for this).
+            session.release(&driven.thread_id).await;
+            driven.settle();
+        });
         Ok(handle)
     }
 

@@ -582,6 +582,8 @@ impl Peer {
     /// - `thread/start` -> a new thread id; `thread/resume`, `thread/read` -> the named thread;
     /// - `turn/start` -> a new turn, then its whole run answering `answer: <prompt>`;
     /// - `thread/name/set`, `turn/interrupt` -> `{}`; `thread/list` -> no threads;
+    ///   `thread/unsubscribe` -> `unsubscribed` (the bridge lets go of a thread after each
+    ///   turn on a shared app-server, which an `--app-server-url` one is);
     /// - anything else -> -32600, like the real server's "unknown variant".
     pub async fn answer_default(&mut self, request: &Value) {
         let params = &request["params"];
@@ -607,6 +609,10 @@ impl Peer {
                 self.run_turn(&thread_id, &turn_id, &answer).await;
             }
             "thread/name/set" | "turn/interrupt" => self.respond(request, json!({})).await,
+            "thread/unsubscribe" => {
+                self.respond(request, json!({"status": "unsubscribed"}))
+                    .await;
+            }
             "thread/list" => {
                 self.respond(request, json!({"data": [], "nextCursor": null}))
                     .await;

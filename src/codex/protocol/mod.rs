@@ -1,4 +1,4 @@
-//! The slice of the `codex app-server` protocol (v2, Codex 0.169) that the bridge speaks,
+//! The slice of the `codex app-server` protocol (v2, Codex 0.169 to 0.171) that the bridge speaks,
 //! named as the app-server's generated schema names it (`codex app-server
 //! generate-json-schema`): `ThreadStartParams`, `AskForApproval`, `SandboxMode`, ...
 //!
@@ -37,7 +37,8 @@ pub use server_request::{ServerRequest, ServerRequestKind, SERVER_REQUEST_FIELDS
 pub use thread::{
     Thread, ThreadListParams, ThreadListResponse, ThreadReadParams, ThreadReadResponse,
     ThreadResumeParams, ThreadResumeResponse, ThreadSetNameParams, ThreadSetNameResponse,
-    ThreadSortKey, ThreadStartParams, ThreadStartResponse, ThreadStatus,
+    ThreadSortKey, ThreadStartParams, ThreadStartResponse, ThreadStatus, ThreadUnsubscribeParams,
+    ThreadUnsubscribeResponse, ThreadUnsubscribeStatus,
 };
 pub use turn::{
     Turn, TurnError, TurnInterruptParams, TurnInterruptResponse, TurnStartParams,
@@ -56,7 +57,7 @@ pub trait Request: Serialize + Send + Sync {
 /// into an array's items). The conformance test checks each against the app-server's
 /// schema.
 pub const RESPONSE_FIELDS: &[(&str, &[&str])] = &[
-    ("initialize", &[]),
+    ("initialize", &["userAgent"]),
     ("thread/start", &["thread.id"]),
     ("thread/resume", &["thread.status"]),
     (
@@ -87,6 +88,7 @@ pub const RESPONSE_FIELDS: &[(&str, &[&str])] = &[
         ],
     ),
     ("thread/name/set", &[]),
+    ("thread/unsubscribe", &["status"]),
     ("turn/start", &["turn.id"]),
     ("turn/interrupt", &[]),
     ("account/read", &["account", "requiresOpenaiAuth"]),
@@ -117,6 +119,7 @@ requests! {
     ThreadListParams => "thread/list" => ThreadListResponse;
     ThreadReadParams => "thread/read" => ThreadReadResponse;
     ThreadSetNameParams => "thread/name/set" => ThreadSetNameResponse;
+    ThreadUnsubscribeParams => "thread/unsubscribe" => ThreadUnsubscribeResponse;
     TurnStartParams => "turn/start" => TurnStartResponse;
     TurnInterruptParams => "turn/interrupt" => TurnInterruptResponse;
     GetAccountParams => "account/read" => GetAccountResponse;
