@@ -563,6 +563,48 @@ fn jitter(below: u64) -> u64 {
 mod tests {
     use super::*;
 
+    fn shared(sharing: Sharing) -> (Arc<Shared>, mpsc::UnboundedReceiver<String>) {
+        let (outgoing, sent) = mpsc::unbounded_channel();
+        let shared = Arc::new(Shared {
+            pending: Mutex::new(HashMap::new()),
+            config_warnings: Mutex::new(Vec::new()),
+            threads: Mutex::new(HashMap::new()),
+            closed: CancellationToken::new(),
+            close_reason: Mutex::new(None),
+            outgoing,
+            tap: None,
+            sharing,
+        });
+        (shared, sent)
+    }
+
+    #[test]
+    fn a_request_for_no_turn_of_ours_is_declined_only_on_our_own_app_server() {
+        let approval = r#"{"id": 7, "method": "item/commandExecution/requestApproval",
+            "params": {"threadId": "t", "turnId": "u", "itemId": "c"}}"#;
+        let global = r#"{"id": 8, "method": "account/chatgptAuthTokens/refresh", "params": {}}"#;
+        for sharing in [Sharing::Exclusive, Sharing::Shared] {
+            let (shared, mut sent) = shared(sharing);
+            // No subscriber for thread `t`: not a turn of this bridge.
+            dispatch(&shared, approval);
+            let answer = sent.try_recv().ok();
+            match sharing {
+                Sharing::Exclusive => assert_eq!(
+                    answer.as_deref(),
+                    Some(r#"{"id":7,"result":{"decision":"decline"}}"#)
+                ),
+                Sharing::Shared => assert_eq!(answer, None, "left to the other clients"),
+            }
+            // A request for no thread is addressed to this connection: always answered.
+            dispatch(&shared, global);
+            let answer = sent.try_recv().expect("answered");
+            assert!(
+                answer.contains(r#""id":8"#) && answer.contains("error"),
+                "{answer}"
+            );
+        }
+    }
+
     #[test]
     fn backoff_is_equal_jitter_from_40_ms_to_2_s() {
         for _ in 0..50 {

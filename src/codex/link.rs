@@ -19,7 +19,9 @@ use std::time::{Duration, Instant};
 use super::connection::{backoff_delay, Connection, ConnectionOptions, Sharing};
 use super::daemon;
 use super::error::CodexError;
-use super::process::{locate_codex, AppServerProcess, CodexBinary, Listen, Reach, SpawnError};
+use super::process::{
+    locate_codex, AppServerProcess, CodexBinary, Listen, Reach, SpawnError, INSTALL_HINT,
+};
 use super::transport::{self, is_refusal, Wire};
 use super::unix_socket::{self, SocketProblem};
 
@@ -270,7 +272,7 @@ async fn open_embedded(
                 tokio::time::sleep(Duration::from_millis(100)).await;
                 let error = match process.exit_report() {
                     Some(report) => CodexError::Start(format!(
-                        "{} app-server did not start over {}: {report}; is it a working Codex? install Codex with `npm install -g @openai/codex` (or pass --codex-bin PATH / set CODEX_BIN)",
+                        "{} app-server did not start over {}: {report}; is it a working Codex? {INSTALL_HINT}",
                         binary.path.display(),
                         listen.word()
                     )),

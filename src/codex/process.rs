@@ -29,7 +29,8 @@ use tokio::sync::oneshot;
 use super::error::CodexError;
 use super::unix_socket::{self, SocketProblem};
 
-const INSTALL_HINT: &str =
+/// What to do when Codex cannot be found or started.
+pub const INSTALL_HINT: &str =
     "install Codex with `npm install -g @openai/codex` (or pass --codex-bin PATH / set CODEX_BIN)";
 
 /// Where Codex was found, and whether it is the native binary or the node wrapper.

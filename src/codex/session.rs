@@ -121,7 +121,9 @@ impl Sessions {
         match link::open(&self.settings, &self.options).await {
             Ok(opened) => {
                 let user_agent = opened.connection.user_agent();
-                tracing::info!(via = %opened.via, codex = %version::parse(user_agent).map(|v| v.to_string()).unwrap_or_else(|| user_agent.to_string()), "connected to the Codex app-server");
+                let codex = version::parse(user_agent)
+                    .map_or_else(|| user_agent.to_string(), |found| found.to_string());
+                tracing::info!(via = %opened.via, %codex, "connected to the Codex app-server");
                 version::warn_once_if_untested(user_agent);
                 let session = Arc::new(Session {
                     connection: Arc::new(opened.connection),

@@ -40,6 +40,17 @@ impl TestCodex {
         }
     }
 
+    /// Its version, as package.json pins it (`0.169.0`).
+    pub fn version(self) -> String {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("package.json");
+        let text = std::fs::read_to_string(&path).expect("package.json");
+        let package: serde_json::Value = serde_json::from_str(&text).expect("package.json is JSON");
+        let pin = package["dependencies"][self.package()]
+            .as_str()
+            .unwrap_or_else(|| panic!("package.json has no dependency {}", self.package()));
+        pin.trim_start_matches("npm:@openai/codex@").to_string()
+    }
+
     /// The npm package directory (holding `bin/codex.js`, the node wrapper).
     pub fn package_dir(self) -> PathBuf {
         PathBuf::from(env!("CARGO_MANIFEST_DIR"))

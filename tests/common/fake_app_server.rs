@@ -477,11 +477,17 @@ impl Peer {
     /// Expect `initialize` and answer it as the real server does. The client's
     /// `initialized` notification that follows is recorded like any frame.
     pub async fn accept_initialize(&mut self) {
+        self.accept_initialize_as("fake-app-server/0.169.0 (Linux; x86_64)")
+            .await;
+    }
+
+    /// Answer `initialize` as a Codex with this `userAgent` (`<client>/<version> (...)`).
+    pub async fn accept_initialize_as(&mut self, user_agent: &str) {
         let request = self.expect_request("initialize").await;
         self.respond(
             &request,
             json!({
-                "userAgent": "fake-app-server/0.169.0",
+                "userAgent": user_agent,
                 "codexHome": "/nonexistent/codex-home",
                 "platformFamily": "unix",
                 "platformOs": "linux",

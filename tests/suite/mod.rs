@@ -6,6 +6,7 @@ mod arguments;
 mod bench_smoke;
 mod cli;
 mod clients;
+mod codex_versions;
 mod conformance;
 mod embedded;
 mod fake_app_server;
