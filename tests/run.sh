@@ -15,7 +15,8 @@
 #     app-server, MCP argument checks, stdin fuzzing, architecture, the benchmark) and what
 #     pass 1 already ran on both versions (conformance, codex_versions).
 #
-# On 2 cores, once built: pass 1 about 1.6 minutes, pass 2 about 1.7 minutes (README, "Tests").
+# On 2 cores, once built: pass 1 1.6 to 2 minutes, pass 2 about 1.7 minutes; the whole script
+# 3.5 to 4.5 minutes (README, "Tests, soak and benchmark").
 # Arguments are cargo options for both passes (e.g. --release); for a subset of the tests run
 # `cargo test --test all NAME` directly (with CODEX_BRIDGE_TEST_CODEX=newest for the newest Codex).
 set -euo pipefail
