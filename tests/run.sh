@@ -1,8 +1,24 @@
 #!/usr/bin/env bash
-# The whole test suite, as CI runs it: installs the pinned Codex and the pinned MCP clients
-# (package.json, from npm), the pinned Python MCP SDK (tests/clients/requirements.txt, from PyPI,
-# into a virtualenv under target/), then runs every Rust test, including the end-to-end ones
-# against the real app-server and the real clients.
+# The whole test suite, as CI runs it: installs the two tested Codex releases and the pinned MCP
+# clients (package.json, from npm), the pinned Python MCP SDK (tests/clients/requirements.txt,
+# from PyPI, into a virtualenv under target/), then runs the Rust tests on two axes:
+#
+#   pass 1, the pinned Codex (@openai/codex 0.169.0), default link (a private Unix socket):
+#     every test: unit tests, every suite in tests/suite/ (each MCP client once), the core
+#     scenario over every other link (loopback TCP, stdio, --app-server-url unix://, the Codex
+#     daemon; tests/suite/links.rs), the protocol conformance test against BOTH Codex schemas,
+#     and the benchmark smoke run;
+#   pass 2, the newest Codex (codex-newest = @openai/codex 0.171.0), same links:
+#     the end-to-end suites whose outcome depends on Codex (named below): the real app-server
+#     suites, the links, the shared-server rules, the command line and every MCP client again.
+#     Left out: what does not talk to Codex or is Codex-independent (the scripted fake
+#     app-server, MCP argument checks, stdin fuzzing, architecture, the benchmark) and what
+#     pass 1 already ran on both versions (conformance, codex_versions).
+#
+# On 2 cores, once built: pass 1 1.6 to 2 minutes, pass 2 about 1.7 minutes; the whole script
+# 3.5 to 4.5 minutes (README, "Tests, soak and benchmark").
+# Arguments are cargo options for both passes (e.g. --release); for a subset of the tests run
+# `cargo test --test all NAME` directly (with CODEX_BRIDGE_TEST_CODEX=newest for the newest Codex).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,4 +39,11 @@ if ! cmp -s "$requirements" "$venv/requirements.txt" || [ ! -x "$venv/bin/python
   cp "$requirements" "$venv/requirements.txt"
 fi
 
+echo "== pass 1: every test, pinned Codex"
 cargo test "$@"
+
+echo "== pass 2: the end-to-end suites, newest Codex"
+CODEX_BRIDGE_TEST_CODEX=newest cargo test --test all "$@" -- \
+  suite::real_codex:: suite::long_work:: suite::approvals:: suite::reliability:: \
+  suite::versions:: suite::roots:: suite::cli:: suite::embedded:: suite::links:: \
+  suite::shared_server:: suite::clients:: suite::thread_api:: suite::multi_agent::

@@ -2,9 +2,10 @@
 //! `PROBLEM` with the fix, then prints the MCP client configuration to use.
 //!
 //! Checks: Codex found (path, version, native or node wrapper); the app-server starts and
-//! answers `initialize` (opened over the same link code as `serve`); its auth state
-//! (`account/read`); the MCP side (`codex-bridge serve` spawned and driven by an MCP client,
-//! which must list every tool this build serves).
+//! answers `initialize` (opened over the same link code as `serve`, and saying which link);
+//! its Codex version against the tested range; its auth state (`account/read`); the MCP side
+//! (`codex-bridge serve` spawned and driven by an MCP client, which must list every tool this
+//! build serves).
 
 use std::path::Path;
 use std::process::Stdio;
@@ -20,6 +21,7 @@ use crate::codex::connection::{Connection, ConnectionOptions};
 use crate::codex::link::{self, Link};
 use crate::codex::process::{locate_codex, CodexBinary};
 use crate::codex::protocol::GetAccountParams;
+use crate::codex::version::{self, Standing};
 
 const MCP_TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -107,7 +109,7 @@ pub async fn run(args: DoctorArgs) -> Exit {
         ..ConnectionOptions::default()
     };
     let fix = match &settings.link {
-        Link::Embedded { codex_bin } => {
+        Link::Embedded { codex_bin, .. } => {
             let binary = match locate_codex(codex_bin.as_deref()) {
                 Ok(binary) => binary,
                 Err(error) => {
@@ -122,12 +124,27 @@ pub async fn run(args: DoctorArgs) -> Exit {
             verdict.record(found(&binary).await);
             "check that `codex app-server --help` works and that CODEX_HOME/config.toml is valid; run with CODEX_BRIDGE_LOG=debug to see the app-server's own output"
         }
-        Link::External { url, .. } => {
+        Link::External { endpoint, .. } => {
             verdict.record(Check::ok(
                 "Codex",
-                format!("not started here: using the app-server at {url}"),
+                format!("not started here: using the app-server at {endpoint}"),
             ));
-            "start it with `codex app-server --listen ws://127.0.0.1:PORT` (with --ws-auth capability-token and --ws-token-file), and give the same token with --app-server-token-file"
+            "start it with `codex app-server --listen unix:///path/to/socket`, or `--listen ws://127.0.0.1:PORT --ws-auth capability-token --ws-token-file FILE` and give the same token with --app-server-token-file"
+        }
+        Link::Daemon { socket, start, .. } => {
+            verdict.record(Check::note(
+                "Codex",
+                format!(
+                    "not started here: attaching to the Codex daemon at {}{} (experimental)",
+                    socket.display(),
+                    if *start {
+                        ", starting it if needed"
+                    } else {
+                        ""
+                    }
+                ),
+            ));
+            "start the daemon with `codex app-server daemon start` (same CODEX_HOME), or pass --start-daemon"
         }
     };
     let started = Instant::now();
@@ -136,10 +153,12 @@ pub async fn run(args: DoctorArgs) -> Exit {
             verdict.record(Check::ok(
                 "app-server",
                 format!(
-                    "answered initialize in {} ms",
-                    started.elapsed().as_millis()
+                    "answered initialize in {} ms over {}",
+                    started.elapsed().as_millis(),
+                    opened.via
                 ),
             ));
+            verdict.record(codex_version(opened.connection.user_agent()));
             verdict.record(auth(&opened.connection).await);
             for check in config(&opened.connection).await {
                 verdict.record(check);
@@ -153,6 +172,33 @@ pub async fn run(args: DoctorArgs) -> Exit {
     }
     verdict.record(mcp_side(&args).await);
     finish(verdict.all_ok, &args)
+}
+
+/// The version of the Codex that answered, against the range the bridge was tested with: an
+/// older one is a problem (methods may be missing), a newer one worth a note.
+fn codex_version(user_agent: &str) -> Check {
+    let Some(found) = version::parse(user_agent) else {
+        return Check::note(
+            "Codex version",
+            format!(
+                "cannot read it from the app-server's user agent {user_agent:?}; the tested range is {}",
+                version::tested_range()
+            ),
+        );
+    };
+    let detail = version::describe(&found);
+    match version::standing(&found) {
+        Standing::Tested => Check::ok("Codex version", detail),
+        Standing::Newer => Check::note("Codex version", detail),
+        Standing::Older => Check::problem(
+            "Codex version",
+            format!(
+                "Codex {found} is older than the tested range ({})",
+                version::tested_range()
+            ),
+            format!("npm install -g @openai/codex@{}", version::TESTED_MAX),
+        ),
+    }
 }
 
 /// The auth state as the app-server reports it (`account/read`).
@@ -373,17 +419,8 @@ async fn found(binary: &CodexBinary) -> Check {
 
 /// The connection flags, passed on to `serve` (environment variables are inherited).
 fn serve_args(args: &DoctorArgs) -> Vec<String> {
-    let connect = &args.connect;
     let mut out = vec!["serve".to_string()];
-    if let Some(bin) = &connect.codex_bin {
-        out.extend(["--codex-bin".into(), bin.display().to_string()]);
-    }
-    if let Some(url) = &connect.app_server_url {
-        out.extend(["--app-server-url".into(), url.clone()]);
-    }
-    if let Some(file) = &connect.app_server_token_file {
-        out.extend(["--app-server-token-file".into(), file.display().to_string()]);
-    }
+    out.extend(args.connect.to_args());
     out
 }
 

@@ -13,7 +13,8 @@ use clap::Args;
 use crate::bridge::ceilings::Ceilings;
 use crate::bridge::error::BridgeError;
 use crate::bridge::sandbox::Sandbox;
-use crate::codex::link::{self, Link, LinkSettings};
+use crate::codex::daemon;
+use crate::codex::link::{self, Link, LinkSettings, Transport};
 
 /// Flags shared by every subcommand that talks to Codex.
 #[derive(Debug, Clone, Args)]
@@ -23,13 +24,37 @@ pub struct ConnectArgs {
     #[arg(long, env = "CODEX_BIN", value_name = "PATH")]
     pub codex_bin: Option<PathBuf>,
 
-    /// Use an app-server someone else runs (`ws://HOST:PORT`) instead of starting one.
+    /// How to reach the app-server the bridge starts: `auto` (a Unix socket in a private
+    /// directory, else loopback TCP with a token; stdio if this Codex refuses both), `unix`,
+    /// `tcp` or `stdio`.
+    #[arg(
+        long,
+        env = "CODEX_BRIDGE_APP_SERVER_LINK",
+        default_value = "auto",
+        value_name = "LINK",
+        value_parser = transport_parser(),
+        conflicts_with_all = ["app_server_url", "codex_daemon", "start_daemon"]
+    )]
+    pub app_server_link: Transport,
+
+    /// Use an app-server someone else runs (`ws://HOST:PORT` or `unix:///path/to/socket`)
+    /// instead of starting one.
     #[arg(long, env = "CODEX_APP_SERVER_URL", value_name = "URL")]
     pub app_server_url: Option<String>,
 
     /// File holding the bearer token for --app-server-url (capability-token auth).
     #[arg(long, value_name = "PATH", requires = "app_server_url")]
     pub app_server_token_file: Option<PathBuf>,
+
+    /// Attach to your Codex daemon (`codex app-server daemon start`), whose threads are live
+    /// in your other Codex front-ends; experimental. The bridge then owns no process.
+    #[arg(long, env = "CODEX_BRIDGE_DAEMON", conflicts_with = "app_server_url")]
+    pub codex_daemon: bool,
+
+    /// Like --codex-daemon, and start the daemon first if it is not running (it keeps
+    /// running after the bridge ends).
+    #[arg(long, conflicts_with = "app_server_url")]
+    pub start_daemon: bool,
 
     /// Seconds to wait for the app-server to start or accept the connection.
     #[arg(long, default_value_t = 30, value_name = "SECONDS")]
@@ -39,33 +64,66 @@ pub struct ConnectArgs {
 impl ConnectArgs {
     pub fn resolve(&self) -> Result<LinkSettings, BridgeError> {
         let connect_timeout = Duration::from_secs(self.connect_timeout.max(1));
-        let link = match &self.app_server_url {
-            None => Link::Embedded {
+        let link = if self.codex_daemon || self.start_daemon {
+            let home = daemon::codex_home().ok_or_else(|| {
+                BridgeError::invalid(
+                    "--codex-daemon: neither CODEX_HOME nor HOME is set, so the daemon's socket cannot be found",
+                )
+            })?;
+            Link::Daemon {
                 codex_bin: self.codex_bin.clone(),
-            },
-            Some(url) => {
-                link::check_url(url).map_err(|problem| {
-                    BridgeError::invalid(format!("--app-server-url {problem}"))
-                })?;
-                let token = match &self.app_server_token_file {
-                    Some(path) => Some(link::read_token_file(path).map_err(|problem| {
-                        BridgeError::invalid(format!("--app-server-token-file: {problem}"))
-                    })?),
-                    None => std::env::var("CODEX_APP_SERVER_TOKEN")
-                        .ok()
-                        .map(|token| token.trim().to_string())
-                        .filter(|token| !token.is_empty()),
-                };
-                Link::External {
-                    url: url.clone(),
-                    token,
-                }
+                socket: daemon::control_socket(&home),
+                start: self.start_daemon,
+            }
+        } else if let Some(url) = &self.app_server_url {
+            let endpoint = link::parse_url(url)
+                .map_err(|problem| BridgeError::invalid(format!("--app-server-url {problem}")))?;
+            let token = match &self.app_server_token_file {
+                Some(path) => Some(link::read_token_file(path).map_err(|problem| {
+                    BridgeError::invalid(format!("--app-server-token-file: {problem}"))
+                })?),
+                None => std::env::var("CODEX_APP_SERVER_TOKEN")
+                    .ok()
+                    .map(|token| token.trim().to_string())
+                    .filter(|token| !token.is_empty()),
+            };
+            Link::External { endpoint, token }
+        } else {
+            Link::Embedded {
+                codex_bin: self.codex_bin.clone(),
+                transport: self.app_server_link,
             }
         };
         Ok(LinkSettings {
             link,
             connect_timeout,
         })
+    }
+
+    /// These flags as `serve` arguments (environment variables are inherited anyway).
+    pub fn to_args(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(bin) = &self.codex_bin {
+            out.extend(["--codex-bin".into(), bin.display().to_string()]);
+        }
+        if self.app_server_link != Transport::Auto {
+            out.extend([
+                "--app-server-link".into(),
+                self.app_server_link.word().to_string(),
+            ]);
+        }
+        if let Some(url) = &self.app_server_url {
+            out.extend(["--app-server-url".into(), url.clone()]);
+        }
+        if let Some(file) = &self.app_server_token_file {
+            out.extend(["--app-server-token-file".into(), file.display().to_string()]);
+        }
+        if self.start_daemon {
+            out.push("--start-daemon".into());
+        } else if self.codex_daemon {
+            out.push("--codex-daemon".into());
+        }
+        out
     }
 }
 
@@ -178,5 +236,12 @@ impl WaitArgs {
 pub fn sandbox_parser() -> impl TypedValueParser<Value = Sandbox> {
     PossibleValuesParser::new(Sandbox::ALL.map(Sandbox::word)).try_map(|word: String| {
         Sandbox::from_word(&word).ok_or_else(|| format!("unknown sandbox {word}"))
+    })
+}
+
+/// Accepts the words of [`Transport`], listed in `--help`.
+pub fn transport_parser() -> impl TypedValueParser<Value = Transport> {
+    PossibleValuesParser::new(Transport::ALL.map(Transport::word)).try_map(|word: String| {
+        Transport::from_word(&word).ok_or_else(|| format!("unknown link {word}"))
     })
 }

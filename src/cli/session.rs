@@ -63,12 +63,17 @@ impl SessionArgs {
         };
         if self.verbose > 0 {
             match &settings.link {
-                Link::Embedded { .. } => {
-                    eprintln!("codex-bridge: using an embedded Codex app-server")
+                Link::Embedded { transport, .. } => eprintln!(
+                    "codex-bridge: using an embedded Codex app-server (link: {})",
+                    transport.word()
+                ),
+                Link::External { endpoint, .. } => {
+                    eprintln!("codex-bridge: using the app-server at {endpoint}")
                 }
-                Link::External { url, .. } => {
-                    eprintln!("codex-bridge: using the app-server at {url}")
-                }
+                Link::Daemon { socket, .. } => eprintln!(
+                    "codex-bridge: attaching to the Codex daemon at {}",
+                    socket.display()
+                ),
             }
         }
         Ok(Session {

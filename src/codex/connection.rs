@@ -1,15 +1,18 @@
-//! One WebSocket JSON-RPC session with `codex app-server`, shared by every tool call.
+//! One JSON-RPC session with `codex app-server`, shared by every tool call.
 //!
-//! Owns the socket and the three tables that make multiplexing work:
+//! Owns the session over a [`Wire`] (WebSocket over TCP or a Unix socket, or JSON lines over
+//! stdio: [`super::transport`]) and the three tables that make multiplexing work:
 //! - pending requests: our request id -> the caller waiting for its answer (answers may come
 //!   out of order);
 //! - thread subscribers: thread id -> the turn currently running on it, which receives that
 //!   thread's notifications and server requests in arrival order;
-//! - the close signal: when the socket ends, every waiter is told at once, so no call hangs on
+//! - the close signal: when the link ends, every waiter is told at once, so no call hangs on
 //!   a dead server.
 //!
-//! Server requests (approvals and friends) are never left pending: one for a thread with no
-//! subscriber is declined here, and a [`Responder`] that is dropped unanswered declines itself.
+//! Server requests (approvals and friends) are never left pending by mistake: a [`Responder`]
+//! dropped unanswered declines itself. A request for a turn this bridge did not start is
+//! declined on the bridge's own app-server, and left alone on one shared with other
+//! front-ends ([`Sharing`]), where it is theirs to answer.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -19,16 +22,13 @@ use std::time::Duration;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::tungstenite::http::HeaderValue;
-use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
-use tokio_tungstenite::tungstenite::Message;
 use tokio_util::sync::CancellationToken;
 
 use super::approver::{safe_answer, Answer};
 use super::error::CodexError;
 use super::jsonrpc::{self, Incoming, RpcError};
 use super::protocol::{self, ConfigWarning, Request, ServerRequest, TurnEvent};
+use super::transport::Wire;
 use crate::lock::lock;
 
 /// Which way a frame went, for wire tracing.
@@ -70,12 +70,20 @@ impl Default for ConnectionOptions {
     }
 }
 
-/// Bytes read from the socket at a time. tungstenite zero-fills this much of its read buffer
-/// before every read (default 128 KiB), while app-server frames are small (a streamed delta
-/// is ~250 bytes) and usually come one per read: that memset was the bridge's largest single
-/// CPU cost while streaming (`cargo bench`, issue 7). 16 KiB still takes in dozens of queued
-/// deltas per read; a large frame is read in several reads, as before.
-const READ_BUFFER_SIZE: usize = 16 * 1024;
+/// Whether other clients use the same app-server. Every subscriber of a thread receives each
+/// of its server requests, and the first answer wins (`serverRequest/resolved` tells the
+/// rest); a client that subscribes to a thread while a request is pending gets it replayed
+/// (seen on Codex 0.169 with `thread/resume`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sharing {
+    /// The app-server the bridge started for itself: nobody else can answer a request, so
+    /// the bridge declines whatever its turns do not take.
+    Exclusive,
+    /// An app-server others use too (the user's Codex daemon, `--app-server-url`): a request
+    /// for a turn this bridge did not start belongs to another front-end (perhaps a human's
+    /// approval prompt) and is left alone.
+    Shared,
+}
 
 type PendingMap = HashMap<u64, oneshot::Sender<Result<Value, RpcError>>>;
 
@@ -88,6 +96,7 @@ struct Shared {
     close_reason: Mutex<Option<String>>,
     outgoing: mpsc::UnboundedSender<String>,
     tap: Option<FrameTap>,
+    sharing: Sharing,
 }
 
 /// A live, initialized session. Cheap to share behind an `Arc`.
@@ -95,6 +104,8 @@ pub struct Connection {
     shared: Arc<Shared>,
     next_id: AtomicU64,
     options: ConnectionOptions,
+    /// `initialize`'s `userAgent` (it names the Codex version).
+    user_agent: std::sync::OnceLock<String>,
 }
 
 /// The answer slot of one server request. Dropping it unanswered sends the safe default
@@ -103,6 +114,7 @@ pub struct Responder {
     pub request: ServerRequest,
     outgoing: Option<mpsc::UnboundedSender<String>>,
     tap: Option<FrameTap>,
+    sharing: Sharing,
 }
 
 impl std::fmt::Debug for Responder {
@@ -119,6 +131,7 @@ impl Responder {
             request,
             outgoing: Some(shared.outgoing.clone()),
             tap: shared.tap.clone(),
+            sharing: shared.sharing,
         }
     }
 
@@ -131,6 +144,22 @@ impl Responder {
     /// of a shared app-server), or the app-server cleared it.
     pub fn forget(mut self) {
         self.outgoing = None;
+    }
+
+    /// A request that is not for a turn this bridge started. On the bridge's own app-server
+    /// nobody else can answer it: declined. On a shared one it belongs to another front-end
+    /// (a human may be looking at it): left alone, never declined on their behalf.
+    pub fn not_ours(self) {
+        match self.sharing {
+            Sharing::Exclusive => {
+                tracing::info!(method = %self.request.method, "server request for no turn of this bridge; declining");
+                drop(self);
+            }
+            Sharing::Shared => {
+                tracing::debug!(method = %self.request.method, "server request for a turn another client started; left to it");
+                self.forget();
+            }
+        }
     }
 
     fn send(&mut self, answer: Answer) {
@@ -181,39 +210,28 @@ impl Drop for Subscription {
             threads.remove(&self.thread_id);
         }
         drop(threads);
-        // Requests still queued for us are declined by their responders' Drop.
+        // Requests still queued for us came after the turn ended: none is for a running turn
+        // of ours, so each is treated as not ours (declined, or left to the other clients).
         self.receiver.close();
         while let Ok(message) = self.receiver.try_recv() {
-            drop(message);
+            if let ThreadMessage::Request(responder) = message {
+                responder.not_ours();
+            }
         }
     }
 }
 
 impl Connection {
-    /// Open the WebSocket, start the I/O tasks and run the `initialize` handshake.
-    pub async fn connect(
-        url: &str,
-        token: Option<&str>,
+    /// Start the I/O tasks over `wire` and run the `initialize` handshake.
+    pub async fn open(
+        wire: Wire,
+        sharing: Sharing,
         options: ConnectionOptions,
     ) -> Result<Connection, CodexError> {
-        let mut request = url
-            .into_client_request()
-            .map_err(|e| CodexError::Start(format!("invalid app-server URL {url}: {e}")))?;
-        if let Some(token) = token {
-            let value = HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| {
-                CodexError::Start(
-                    "the app-server token contains characters not allowed in an HTTP header".into(),
-                )
-            })?;
-            request.headers_mut().insert("Authorization", value);
-        }
-        // Never send an Origin header: the app-server answers any Origin with HTTP 403.
-        request.headers_mut().remove("Origin");
-        let config = WebSocketConfig::default().read_buffer_size(READ_BUFFER_SIZE);
-        let (socket, _) = tokio_tungstenite::connect_async_with_config(request, Some(config), true)
-            .await
-            .map_err(|e| connect_error(url, e))?;
-        let (mut sink, mut stream) = socket.split();
+        let Wire {
+            incoming: mut stream,
+            outgoing: mut sink,
+        } = wire;
         let (outgoing, mut outgoing_rx) = mpsc::unbounded_channel::<String>();
         let shared = Arc::new(Shared {
             pending: Mutex::new(HashMap::new()),
@@ -223,6 +241,7 @@ impl Connection {
             close_reason: Mutex::new(None),
             outgoing,
             tap: options.tap.clone(),
+            sharing,
         });
 
         let writer_shared = shared.clone();
@@ -231,8 +250,8 @@ impl Connection {
                 tokio::select! {
                     frame = outgoing_rx.recv() => {
                         let Some(frame) = frame else { break };
-                        if let Err(e) = sink.send(Message::text(frame)).await {
-                            close(&writer_shared, format!("the app-server connection failed while sending: {e}"));
+                        if let Err(reason) = sink.send(frame).await {
+                            close(&writer_shared, reason);
                             break;
                         }
                     }
@@ -246,17 +265,9 @@ impl Connection {
         tokio::spawn(async move {
             let reason = loop {
                 tokio::select! {
-                    message = stream.next() => match message {
-                        Some(Ok(Message::Text(text))) => dispatch(&reader_shared, text.as_str()),
-                        Some(Ok(Message::Close(frame))) => {
-                            break match frame {
-                                Some(frame) => format!("the app-server closed the connection ({} {})", frame.code, frame.reason),
-                                None => "the app-server closed the connection".to_string(),
-                            };
-                        }
-                        // Binary, ping and pong frames carry nothing for us (tungstenite answers pings).
-                        Some(Ok(_)) => {}
-                        Some(Err(e)) => break format!("the app-server connection was lost: {e}"),
+                    frame = stream.next() => match frame {
+                        Some(Ok(text)) => dispatch(&reader_shared, &text),
+                        Some(Err(reason)) => break reason,
                         None => break "the app-server connection was lost".to_string(),
                     },
                     () = reader_shared.closed.cancelled() => break "connection closed by the bridge".to_string(),
@@ -269,6 +280,7 @@ impl Connection {
             shared,
             next_id: AtomicU64::new(1),
             options,
+            user_agent: std::sync::OnceLock::new(),
         };
         connection.initialize().await?;
         Ok(connection)
@@ -282,9 +294,20 @@ impl Connection {
             },
             capabilities: protocol::InitializeCapabilities::default(),
         };
-        self.call(&params).await?;
+        let answer = self.call(&params).await?;
+        let _ = self.user_agent.set(answer.user_agent);
         self.notify("initialized", Value::Object(Default::default()));
         Ok(())
+    }
+
+    /// `initialize`'s `userAgent` (`codex-bridge/<codex version> (...)`).
+    pub fn user_agent(&self) -> &str {
+        self.user_agent.get().map_or("", String::as_str)
+    }
+
+    /// Whether other clients may use this app-server too.
+    pub fn sharing(&self) -> Sharing {
+        self.shared.sharing
     }
 
     /// Send a request and wait for its answer, retrying "Server overloaded" (-32001) with
@@ -465,20 +488,28 @@ fn dispatch(shared: &Arc<Shared>, text: &str) {
         }
         Incoming::Request { id, method, params } => {
             let thread_id = Incoming::thread_id(&params).map(str::to_string);
+            let thread_id_missing = thread_id.is_none();
             let request = ServerRequest::new(id, method, params);
             let responder = Responder::new(request, shared);
             let sender =
                 thread_id.and_then(|thread_id| lock(&shared.threads).get(&thread_id).cloned());
             match sender {
                 Some(sender) => {
-                    // If the turn just ended, the message (and responder) comes back and is
-                    // dropped here, which declines the request.
-                    let _ = sender.send(ThreadMessage::Request(responder));
+                    // If the turn just ended, the message (and responder) comes back: no
+                    // running turn of ours takes it.
+                    if let Err(mpsc::error::SendError(ThreadMessage::Request(responder))) =
+                        sender.send(ThreadMessage::Request(responder))
+                    {
+                        responder.not_ours();
+                    }
                 }
-                None => {
-                    tracing::info!(method = %responder.request.method, "server request for no running turn; declining");
+                // Thread-less requests (auth token refresh, attestation) are addressed to this
+                // connection alone, so they are answered (declined) on any app-server.
+                None if thread_id_missing => {
+                    tracing::info!(method = %responder.request.method, "server request for no thread; declining");
                     drop(responder);
                 }
+                None => responder.not_ours(),
             }
         }
     }
@@ -512,29 +543,6 @@ fn close(shared: &Shared, reason: String) {
     }
 }
 
-fn connect_error(url: &str, error: tokio_tungstenite::tungstenite::Error) -> CodexError {
-    use tokio_tungstenite::tungstenite::Error as WsError;
-    match error {
-        WsError::Http(response) if response.status().as_u16() == 401 => CodexError::Refused(format!(
-            "the app-server at {url} refused the token (HTTP 401): check --app-server-token-file / CODEX_APP_SERVER_TOKEN"
-        )),
-        WsError::Http(response) if response.status().as_u16() == 403 => CodexError::Refused(format!(
-            "the app-server at {url} refused the connection (HTTP 403): it refuses any Origin header and may only accept local clients"
-        )),
-        WsError::Http(response) => CodexError::Start(format!(
-            "the app-server at {url} answered the WebSocket upgrade with HTTP {}",
-            response.status()
-        )),
-        other => CodexError::Start(format!("cannot connect to the app-server at {url}: {other}")),
-    }
-}
-
-/// Whether a connect error is the app-server refusing this client (HTTP 401 or 403): asking
-/// again with the same token and headers gets the same answer, so it is not retried.
-pub fn is_refusal(error: &CodexError) -> bool {
-    matches!(error, CodexError::Refused(_))
-}
-
 /// The pause before retry number `attempt` (1, 2, ...): a cap that doubles from 40 ms (at
 /// attempt 1) up to 2 s, with "equal jitter": half the cap plus a random part of up to the
 /// other half, so many callers refused at once do not come back at once.
@@ -554,6 +562,48 @@ fn jitter(below: u64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn shared(sharing: Sharing) -> (Arc<Shared>, mpsc::UnboundedReceiver<String>) {
+        let (outgoing, sent) = mpsc::unbounded_channel();
+        let shared = Arc::new(Shared {
+            pending: Mutex::new(HashMap::new()),
+            config_warnings: Mutex::new(Vec::new()),
+            threads: Mutex::new(HashMap::new()),
+            closed: CancellationToken::new(),
+            close_reason: Mutex::new(None),
+            outgoing,
+            tap: None,
+            sharing,
+        });
+        (shared, sent)
+    }
+
+    #[test]
+    fn a_request_for_no_turn_of_ours_is_declined_only_on_our_own_app_server() {
+        let approval = r#"{"id": 7, "method": "item/commandExecution/requestApproval",
+            "params": {"threadId": "t", "turnId": "u", "itemId": "c"}}"#;
+        let global = r#"{"id": 8, "method": "account/chatgptAuthTokens/refresh", "params": {}}"#;
+        for sharing in [Sharing::Exclusive, Sharing::Shared] {
+            let (shared, mut sent) = shared(sharing);
+            // No subscriber for thread `t`: not a turn of this bridge.
+            dispatch(&shared, approval);
+            let answer = sent.try_recv().ok();
+            match sharing {
+                Sharing::Exclusive => assert_eq!(
+                    answer.as_deref(),
+                    Some(r#"{"id":7,"result":{"decision":"decline"}}"#)
+                ),
+                Sharing::Shared => assert_eq!(answer, None, "left to the other clients"),
+            }
+            // A request for no thread is addressed to this connection: always answered.
+            dispatch(&shared, global);
+            let answer = sent.try_recv().expect("answered");
+            assert!(
+                answer.contains(r#""id":8"#) && answer.contains("error"),
+                "{answer}"
+            );
+        }
+    }
 
     #[test]
     fn backoff_is_equal_jitter_from_40_ms_to_2_s() {
@@ -576,26 +626,5 @@ mod tests {
                 );
             }
         }
-    }
-
-    #[test]
-    fn only_a_refused_upgrade_is_final() {
-        use tokio_tungstenite::tungstenite::http::Response;
-        use tokio_tungstenite::tungstenite::Error as WsError;
-        let http = |status: u16| {
-            let response = Response::builder()
-                .status(status)
-                .body(None)
-                .expect("response");
-            connect_error("ws://127.0.0.1:1", WsError::Http(Box::new(response)))
-        };
-        assert!(is_refusal(&http(401)));
-        assert!(is_refusal(&http(403)));
-        assert!(!is_refusal(&http(503)));
-        let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
-        assert!(!is_refusal(&connect_error(
-            "ws://127.0.0.1:1",
-            WsError::Io(refused)
-        )));
     }
 }

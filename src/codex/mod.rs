@@ -6,8 +6,11 @@
 //! - [`jsonrpc`]: frames; [`protocol`]: the wire types, each request tied to its method and
 //!   response by the [`protocol::Request`] trait; [`error`]: typed errors, and the one
 //!   place that reads the app-server's refusal messages.
-//! - [`connection`]: one multiplexed WebSocket session; [`process`]: the app-server the
-//!   bridge owns; [`link`]: embedded or external, opened the same way by every caller.
+//! - [`transport`]: frames over a WebSocket (TCP or Unix socket) or JSON lines over stdio;
+//!   [`connection`]: one multiplexed session over any of them.
+//! - [`process`]: the app-server the bridge owns; [`unix_socket`]: whether a socket is
+//!   private; [`daemon`]: the user's Codex daemon; [`link`]: embedded, external or daemon,
+//!   opened the same way by every caller; [`version`]: the tested Codex range.
 //! - [`approver`]: the port that decides server requests, and every wire answer to one.
 //! - [`turn`]: one turn folded into a state; [`registry`]: the turns this bridge started;
 //!   [`session`]: the shared session's lifecycle; [`client`]: the facade over them.
@@ -18,6 +21,7 @@
 pub mod approver;
 pub mod client;
 pub mod connection;
+pub mod daemon;
 pub mod error;
 pub mod jsonrpc;
 pub mod link;
@@ -25,4 +29,7 @@ pub mod process;
 pub mod protocol;
 pub mod registry;
 pub mod session;
+pub mod transport;
 pub mod turn;
+pub mod unix_socket;
+pub mod version;

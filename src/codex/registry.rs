@@ -20,6 +20,9 @@ pub const KEEP_FINISHED_FOR: Duration = Duration::from_secs(60 * 60);
 pub const KEEP_FINISHED_MAX: usize = 500;
 /// How long a new turn waits for an interrupted one on its thread to end.
 const INTERRUPT_GRACE: Duration = Duration::from_secs(5);
+/// How long a new turn waits for the previous one's driver to let go of the thread (one
+/// `thread/unsubscribe` round trip on a shared app-server).
+const SETTLE_GRACE: Duration = Duration::from_secs(5);
 
 #[derive(Default)]
 struct Inner {
@@ -102,6 +105,18 @@ impl Registry {
         if let Some(handle) = running {
             if !(handle.is_interrupting() && handle.wait(INTERRUPT_GRACE).await) {
                 return Err(busy(thread_id, Some(&handle.turn_id)));
+            }
+        }
+        // The previous turn's driver lets go of the thread just after the turn ends (on a
+        // shared app-server it unsubscribes): the next turn must come after that, or it would
+        // lose its own events.
+        let latest = lock(&self.inner).latest_by_thread.get(thread_id).cloned();
+        if let Some(latest) = latest {
+            if !latest.wait_settled(SETTLE_GRACE).await {
+                tracing::warn!(
+                    thread_id,
+                    "the previous turn's driver did not let go of the thread in time"
+                );
             }
         }
         let mut inner = lock(&self.inner);

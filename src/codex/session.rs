@@ -4,16 +4,20 @@
 //! closed one is replaced on the next call, and repeated failures back off (0.5 s doubling
 //! to 30 s) so a Codex that keeps dying is not hammered while its error is repeated to
 //! callers. Also what the session has loaded: a thread from another process or from before
-//! a restart must be resumed on this session before its next turn.
+//! a restart must be resumed on this session before its next turn. On an app-server shared
+//! with other front-ends, a thread the bridge is done with is released (`thread/unsubscribe`),
+//! so the bridge keeps nothing loaded there that it does not use.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use super::connection::{Connection, ConnectionOptions};
+use super::connection::{Connection, ConnectionOptions, Sharing};
 use super::error::CodexError;
 use super::link::{self, LinkSettings};
 use super::process::AppServerProcess;
+use super::protocol::ThreadUnsubscribeParams;
+use super::version;
 use crate::lock::lock;
 
 /// One live connection and what it has loaded.
@@ -36,6 +40,27 @@ impl Session {
     /// turn.
     pub fn mark_unloaded(&self, thread_id: &str) {
         lock(&self.loaded).remove(thread_id);
+    }
+
+    /// The bridge is done with a thread for now (its turn ended, or none could start). On a
+    /// shared app-server: forget it as loaded (its next turn resumes it first) and
+    /// unsubscribe, so no thread stays loaded there for the bridge's sake (the app-server
+    /// unloads a thread with no subscriber after about a minute; a spare thread with no turn
+    /// then leaves nothing behind). On the bridge's own app-server nothing is done: the
+    /// thread stays loaded, and its next turn needs no resume.
+    pub async fn release(&self, thread_id: &str) {
+        if self.connection.sharing() != Sharing::Shared {
+            return;
+        }
+        lock(&self.loaded).remove(thread_id);
+        let params = ThreadUnsubscribeParams {
+            thread_id: thread_id.to_string(),
+        };
+        match self.connection.call(&params).await {
+            Ok(answer) => tracing::debug!(thread_id, status = ?answer.status, "thread/unsubscribe"),
+            // A closed connection took its subscriptions with it.
+            Err(error) => tracing::debug!(thread_id, %error, "thread/unsubscribe failed"),
+        }
     }
 }
 
@@ -101,6 +126,11 @@ impl Sessions {
         }
         match link::open(&self.settings, &self.options).await {
             Ok(opened) => {
+                let user_agent = opened.connection.user_agent();
+                let codex = version::parse(user_agent)
+                    .map_or_else(|| user_agent.to_string(), |found| found.to_string());
+                tracing::info!(via = %opened.via, %codex, "connected to the Codex app-server");
+                version::warn_once_if_untested(user_agent);
                 let session = Arc::new(Session {
                     connection: Arc::new(opened.connection),
                     loaded: Mutex::new(HashSet::new()),

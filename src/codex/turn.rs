@@ -188,6 +188,9 @@ pub struct TurnHandle {
     /// Set once `turn/interrupt` was sent: the turn is about to end, so a next turn on the
     /// thread waits for that instead of being refused as busy.
     interrupting: AtomicBool,
+    /// Set once the driver is done with the thread after the turn ended (on a shared
+    /// app-server: unsubscribed): the thread's next turn waits for it.
+    settled: AtomicBool,
     next_pending_key: AtomicU64,
 }
 
@@ -250,6 +253,7 @@ impl TurnHandle {
             changed,
             finished_at: Mutex::new(None),
             interrupting: AtomicBool::new(false),
+            settled: AtomicBool::new(false),
             next_pending_key: AtomicU64::new(1),
         })
     }
@@ -319,6 +323,31 @@ impl TurnHandle {
         }
     }
 
+    /// The driver let go of the thread after the turn ended.
+    pub fn settle(&self) {
+        self.settled.store(true, Ordering::Release);
+        self.changed.send_modify(|version| *version += 1);
+    }
+
+    /// Wait until [`TurnHandle::settle`] or `timeout`; true if settled.
+    pub async fn wait_settled(&self, timeout: Duration) -> bool {
+        let mut changes = self.changes();
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            if self.settled.load(Ordering::Acquire) {
+                return true;
+            }
+            tokio::select! {
+                changed = changes.changed() => {
+                    if changed.is_err() {
+                        return self.settled.load(Ordering::Acquire);
+                    }
+                }
+                () = tokio::time::sleep_until(deadline) => return self.settled.load(Ordering::Acquire),
+            }
+        }
+    }
+
     pub fn mark_interrupting(&self) {
         self.interrupting.store(true, Ordering::Relaxed);
     }
@@ -331,6 +360,7 @@ impl TurnHandle {
     #[cfg(test)]
     pub fn fail(&self, message: String) {
         self.finish(Phase::Failed, Some(Problem::Message(message)), None);
+        self.settle();
     }
 
     /// The totals Codex reported for the thread, to be the next turn's baseline.
@@ -610,8 +640,8 @@ pub async fn drive(
                     .turn_id()
                     .is_none_or(|id| id == handle.turn_id);
                 if !ours {
-                    // Not a turn we run: decline rather than guess on someone's behalf.
-                    drop(responder);
+                    // Not a turn we run: never answered on its owner's behalf.
+                    responder.not_ours();
                     continue;
                 }
                 let summary = approver::describe(&responder.request);

@@ -1,37 +1,107 @@
 //! A throw-away Codex installation for one test: `CODEX_HOME` with a `config.toml` that points at a
 //! [`FakeModel`], a clean `HOME`, and a workspace directory.
 //!
-//! The real Codex binary comes from the pinned npm package in `node_modules`; tests never skip when
-//! it is missing, they fail with instructions.
+//! The real Codex binaries come from `node_modules` (`package.json`): the pinned `@openai/codex`
+//! and the newest release under the `codex-newest` alias. `CODEX_BRIDGE_TEST_CODEX` picks the one
+//! the end-to-end tests run (`pinned`, the default, or `newest`: `tests/run.sh` runs the suites it
+//! names on both). Tests never skip when a Codex is missing: they fail with instructions.
 #![allow(dead_code)]
 
 use std::path::PathBuf;
 
 use super::fake_model::FakeModel;
 
-/// The native Codex binary from `<crate>/node_modules`. Spawn this, not the node wrapper in
-/// `node_modules/.bin`: SIGKILL on the wrapper leaves the native child running.
+/// One of the Codex releases the tests install.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TestCodex {
+    /// `@openai/codex` in package.json: the bridge's pinned Codex.
+    Pinned,
+    /// The `codex-newest` alias in package.json: the newest release.
+    Newest,
+}
+
+impl TestCodex {
+    pub const ALL: [TestCodex; 2] = [TestCodex::Pinned, TestCodex::Newest];
+
+    /// The Codex `CODEX_BRIDGE_TEST_CODEX` selects (`pinned` when unset).
+    pub fn selected() -> TestCodex {
+        match std::env::var("CODEX_BRIDGE_TEST_CODEX").as_deref() {
+            Err(_) | Ok("") | Ok("pinned") => TestCodex::Pinned,
+            Ok("newest") => TestCodex::Newest,
+            Ok(other) => panic!("CODEX_BRIDGE_TEST_CODEX={other:?}: use `pinned` or `newest`"),
+        }
+    }
+
+    /// Its name in package.json's dependencies.
+    pub fn package(self) -> &'static str {
+        match self {
+            TestCodex::Pinned => "@openai/codex",
+            TestCodex::Newest => "codex-newest",
+        }
+    }
+
+    /// Its version, as package.json pins it (`0.169.0`).
+    pub fn version(self) -> String {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("package.json");
+        let text = std::fs::read_to_string(&path).expect("package.json");
+        let package: serde_json::Value = serde_json::from_str(&text).expect("package.json is JSON");
+        let pin = package["dependencies"][self.package()]
+            .as_str()
+            .unwrap_or_else(|| panic!("package.json has no dependency {}", self.package()));
+        pin.trim_start_matches("npm:@openai/codex@").to_string()
+    }
+
+    /// The npm package directory (holding `bin/codex.js`, the node wrapper).
+    pub fn package_dir(self) -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("node_modules")
+            .join(self.package())
+    }
+
+    /// The native binary. Spawn this, not the node wrapper: SIGKILL on the wrapper leaves the
+    /// native child running.
+    pub fn bin(self) -> PathBuf {
+        let (package, triple) = match (std::env::consts::OS, std::env::consts::ARCH) {
+            ("linux", "x86_64") => ("codex-linux-x64", "x86_64-unknown-linux-musl"),
+            ("linux", "aarch64") => ("codex-linux-arm64", "aarch64-unknown-linux-musl"),
+            ("macos", "x86_64") => ("codex-darwin-x64", "x86_64-apple-darwin"),
+            ("macos", "aarch64") => ("codex-darwin-arm64", "aarch64-apple-darwin"),
+            (os, arch) => panic!("no Codex test binary is known for {os}/{arch}"),
+        };
+        let native = |root: PathBuf| {
+            root.join("@openai")
+                .join(package)
+                .join("vendor")
+                .join(triple)
+                .join("bin/codex")
+        };
+        let modules = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("node_modules");
+        // npm nests the newest release's platform package under its alias (the pinned one
+        // holds the top-level slot), unless both versions are the same.
+        let candidates = match self {
+            TestCodex::Pinned => vec![native(modules)],
+            TestCodex::Newest => vec![
+                native(self.package_dir().join("node_modules")),
+                native(modules),
+            ],
+        };
+        candidates
+            .iter()
+            .find(|bin| bin.is_file())
+            .cloned()
+            .unwrap_or_else(|| {
+                panic!(
+                    "Codex ({}) is not installed for the tests: run `npm ci` (package.json) or use the \
+                     README's test command (looked for {candidates:?})",
+                    self.package()
+                )
+            })
+    }
+}
+
+/// The native Codex binary the end-to-end tests run ([`TestCodex::selected`]).
 pub fn codex_bin() -> PathBuf {
-    let (package, triple) = match (std::env::consts::OS, std::env::consts::ARCH) {
-        ("linux", "x86_64") => ("codex-linux-x64", "x86_64-unknown-linux-musl"),
-        ("linux", "aarch64") => ("codex-linux-arm64", "aarch64-unknown-linux-musl"),
-        ("macos", "x86_64") => ("codex-darwin-x64", "x86_64-apple-darwin"),
-        ("macos", "aarch64") => ("codex-darwin-arm64", "aarch64-apple-darwin"),
-        (os, arch) => panic!("no Codex test binary is known for {os}/{arch}"),
-    };
-    let bin = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("node_modules/@openai")
-        .join(package)
-        .join("vendor")
-        .join(triple)
-        .join("bin/codex");
-    assert!(
-        bin.is_file(),
-        "Codex is not installed for the tests: run `npm ci` (pinned @openai/codex in package.json) \
-         or use the README's test command (looked for {})",
-        bin.display()
-    );
-    bin
+    TestCodex::selected().bin()
 }
 
 /// Temporary directories for one Codex app-server. They are deleted when this is dropped, so keep

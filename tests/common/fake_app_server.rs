@@ -477,11 +477,17 @@ impl Peer {
     /// Expect `initialize` and answer it as the real server does. The client's
     /// `initialized` notification that follows is recorded like any frame.
     pub async fn accept_initialize(&mut self) {
+        self.accept_initialize_as("fake-app-server/0.169.0 (Linux; x86_64)")
+            .await;
+    }
+
+    /// Answer `initialize` as a Codex with this `userAgent` (`<client>/<version> (...)`).
+    pub async fn accept_initialize_as(&mut self, user_agent: &str) {
         let request = self.expect_request("initialize").await;
         self.respond(
             &request,
             json!({
-                "userAgent": "fake-app-server/0.169.0",
+                "userAgent": user_agent,
                 "codexHome": "/nonexistent/codex-home",
                 "platformFamily": "unix",
                 "platformOs": "linux",
@@ -582,6 +588,8 @@ impl Peer {
     /// - `thread/start` -> a new thread id; `thread/resume`, `thread/read` -> the named thread;
     /// - `turn/start` -> a new turn, then its whole run answering `answer: <prompt>`;
     /// - `thread/name/set`, `turn/interrupt` -> `{}`; `thread/list` -> no threads;
+    ///   `thread/unsubscribe` -> `unsubscribed` (the bridge lets go of a thread after each
+    ///   turn on a shared app-server, which an `--app-server-url` one is);
     /// - anything else -> -32600, like the real server's "unknown variant".
     pub async fn answer_default(&mut self, request: &Value) {
         let params = &request["params"];
@@ -607,6 +615,10 @@ impl Peer {
                 self.run_turn(&thread_id, &turn_id, &answer).await;
             }
             "thread/name/set" | "turn/interrupt" => self.respond(request, json!({})).await,
+            "thread/unsubscribe" => {
+                self.respond(request, json!({"status": "unsubscribed"}))
+                    .await;
+            }
             "thread/list" => {
                 self.respond(request, json!({"data": [], "nextCursor": null}))
                     .await;

@@ -1,8 +1,10 @@
-//! Shared test support: the fake model APIs (the Responses API for Codex, the Anthropic and
-//! Gemini APIs for the real MCP clients, over a little HTTP of their own), the scripted model of
-//! a client, a throw-away Codex environment, the bridge binary driven over MCP stdio, and a
-//! scripted fake app-server.
+//! Shared test support: real app-servers a test runs itself (on a Unix socket, the daemon),
+//! with another front-end and a recording proxy on their wire; the fake model APIs (the
+//! Responses API for Codex, the Anthropic and Gemini APIs for the real MCP clients, over a
+//! little HTTP of their own), the scripted model of a client, a throw-away Codex environment,
+//! the bridge binary driven over MCP stdio, and a scripted fake app-server.
 
+pub mod app_server;
 pub mod bridge;
 pub mod codex_env;
 pub mod fake_anthropic;

@@ -10,7 +10,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::process::{Child, Command};
 
 use crate::common::bridge::bridge_bin;
-use crate::common::codex_env::{codex_bin, CodexEnv};
+use crate::common::codex_env::{codex_bin, CodexEnv, TestCodex};
 use crate::common::fake_model::FakeModel;
 use crate::common::process::{children_of, gone};
 
@@ -448,15 +448,32 @@ async fn doctor_checks_everything_and_prints_the_mcp_config() {
     let output = setup.run(&["doctor"]).await;
     let out = stdout(&output);
     assert_eq!(code(&output), 0, "{}", describe(&output));
-    for check in ["Codex:", "app-server:", "auth:", "MCP server:"] {
+    for check in [
+        "Codex:",
+        "app-server:",
+        "Codex version:",
+        "auth:",
+        "MCP server:",
+    ] {
         assert!(
             out.lines()
                 .any(|line| line.starts_with("ok") && line.contains(check)),
             "{check} not ok: {out}"
         );
     }
-    assert!(out.contains("codex-cli 0.169.0"), "{out}");
+    let version = TestCodex::selected().version();
+    assert!(out.contains(&format!("codex-cli {version}")), "{out}");
     assert!(out.contains("native binary"), "{out}");
+    // The link it used, and where this Codex stands against the tested range.
+    assert!(out.contains("over a private Unix socket"), "{out}");
+    assert!(
+        out.contains(&format!(
+            "Codex version: Codex {version}, in the tested range ({} to {})",
+            TestCodex::Pinned.version(),
+            TestCodex::Newest.version()
+        )),
+        "{out}"
+    );
     // The README's client configurations, filled in for this binary and directory.
     let workspace = setup.env.workspace.path().display().to_string();
     for expected in [

@@ -1,6 +1,6 @@
 //! Protocol conformance: the bridge's hand-written slice of the app-server protocol, checked
-//! against the JSON Schema the pinned Codex generates (`codex app-server
-//! generate-json-schema`).
+//! against the JSON Schema each tested Codex generates (`codex app-server
+//! generate-json-schema`): the pinned release and the newest one (`package.json`).
 //!
 //! - every request the bridge sends (`protocol::METHODS`) is a method of `ClientRequest`, and
 //!   a fully populated sample of its params validates against that method's params schema
@@ -19,12 +19,12 @@ use codex_bridge::codex::protocol::{
     ThreadArchiveParams, ThreadCompactStartParams, ThreadForkParams, ThreadListParams,
     ThreadReadParams, ThreadResumeParams, ThreadRevertParams, ThreadSetNameParams, ThreadSortKey,
     ThreadSourceKind, ThreadStartParams, ThreadTurnsListParams, ThreadUnarchiveParams,
-    TurnInterruptParams, TurnItemsView, TurnStartParams, TurnSteerParams, UserInput,
-    CONNECTION_FIELDS, DECODED_FIELDS, METHODS, RESPONSE_FIELDS, SERVER_REQUEST_FIELDS,
+    ThreadUnsubscribeParams, TurnInterruptParams, TurnItemsView, TurnStartParams, TurnSteerParams,
+    UserInput, CONNECTION_FIELDS, DECODED_FIELDS, METHODS, RESPONSE_FIELDS, SERVER_REQUEST_FIELDS,
 };
 use serde_json::{json, Value};
 
-use crate::common::codex_env::codex_bin;
+use crate::common::codex_env::{codex_bin, TestCodex};
 
 /// The combined schema bundle of `codex` (all definitions, v2 ones under `definitions.v2`).
 pub fn schema_bundle(codex: &Path) -> Value {
@@ -215,6 +215,12 @@ fn samples() -> Vec<(&'static str, Value)> {
             encode(serde_json::to_value(ThreadSetNameParams {
                 thread_id: "t".into(),
                 name: "n".into(),
+            })),
+        ),
+        (
+            "thread/unsubscribe",
+            encode(serde_json::to_value(ThreadUnsubscribeParams {
+                thread_id: "t".into(),
             })),
         ),
         (
@@ -409,17 +415,29 @@ fn check_fields(
     }
 }
 
+/// `check` run on the schema of every tested Codex; the problems, each labelled with its
+/// version.
+fn on_every_tested_codex(check: fn(&Value) -> Vec<String>) -> Vec<String> {
+    TestCodex::ALL
+        .into_iter()
+        .flat_map(|codex| {
+            let bundle = schema_bundle(&codex.bin());
+            check(&bundle)
+                .into_iter()
+                .map(move |problem| format!("{}: {problem}", codex.package()))
+        })
+        .collect()
+}
+
 #[test]
-fn every_request_the_bridge_sends_matches_the_pinned_codex_schema() {
-    let bundle = schema_bundle(&codex_bin());
-    let problems = check_requests(&bundle);
+fn every_request_the_bridge_sends_matches_both_codex_schemas() {
+    let problems = on_every_tested_codex(check_requests);
     assert!(problems.is_empty(), "{problems:#?}");
 }
 
 #[test]
-fn every_field_the_bridge_reads_is_in_the_pinned_codex_schema() {
-    let bundle = schema_bundle(&codex_bin());
-    let problems = check_reads(&bundle);
+fn every_field_the_bridge_reads_is_in_both_codex_schemas() {
+    let problems = on_every_tested_codex(check_reads);
     assert!(problems.is_empty(), "{problems:#?}");
 }
 

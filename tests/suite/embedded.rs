@@ -1,6 +1,7 @@
-//! The embedded app-server: finding Codex (native binary over the npm wrapper), a broken
-//! Codex reported with what to do, and a server started securely (loopback, token file,
-//! token on no command line and in no log).
+//! The embedded app-server: finding Codex (native binary over the npm wrapper, for both
+//! installed releases), a broken Codex reported with what to do, and a TCP server started
+//! securely (loopback, token file, token on no command line and in no log). The other links
+//! are in `links.rs`.
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
@@ -9,20 +10,35 @@ use codex_bridge::codex::process::locate_codex;
 use serde_json::json;
 
 use crate::common::bridge::{Bridge, BridgeOptions};
-use crate::common::codex_env::{codex_bin, CodexEnv};
+use crate::common::codex_env::{CodexEnv, TestCodex};
 use crate::common::fake_model::FakeModel;
 use crate::common::process::app_server_of;
 
 #[test]
 fn the_npm_wrapper_is_swapped_for_its_native_binary() {
-    let wrapper = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("node_modules/.bin/codex");
-    assert!(wrapper.exists(), "npm ci installs the wrapper");
-    let found = locate_codex(Some(&wrapper)).expect("found");
-    assert!(found.native, "{found:?}");
-    assert_eq!(
-        std::fs::canonicalize(&found.path).expect("path"),
-        std::fs::canonicalize(codex_bin()).expect("native")
-    );
+    let dot_bin = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("node_modules/.bin/codex");
+    assert!(dot_bin.exists(), "npm ci installs the wrapper");
+    let wrappers = [
+        (dot_bin, TestCodex::Pinned),
+        (
+            TestCodex::Pinned.package_dir().join("bin/codex.js"),
+            TestCodex::Pinned,
+        ),
+        (
+            TestCodex::Newest.package_dir().join("bin/codex.js"),
+            TestCodex::Newest,
+        ),
+    ];
+    for (wrapper, codex) in wrappers {
+        let found = locate_codex(Some(&wrapper)).expect("found");
+        assert!(found.native, "{found:?}");
+        assert_eq!(
+            std::fs::canonicalize(&found.path).expect("path"),
+            std::fs::canonicalize(codex.bin()).expect("native"),
+            "{}",
+            wrapper.display()
+        );
+    }
 }
 
 #[tokio::test]
@@ -58,7 +74,11 @@ async fn a_broken_codex_is_reported_with_its_output_and_the_fix() {
 async fn the_app_server_listens_on_loopback_with_a_private_token_file() {
     let model = FakeModel::start().await;
     let env = CodexEnv::new(&model);
-    let bridge = Bridge::start(BridgeOptions::embedded(&env)).await;
+    let mut options = BridgeOptions::embedded(&env);
+    options
+        .args
+        .extend(["--app-server-link".into(), "tcp".into()]);
+    let bridge = Bridge::start(options).await;
     bridge.call_ok("codex_ask", json!({"prompt": "hi"})).await;
     let pid = app_server_of(&bridge).await;
     let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).expect("cmdline");

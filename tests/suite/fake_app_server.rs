@@ -232,32 +232,42 @@ async fn a_server_that_stays_overloaded_gives_a_clear_error_after_bounded_retrie
 /// What the fake's script got back for each server request it sent, by label.
 type Answers = Arc<Mutex<Vec<(&'static str, Option<Value>)>>>;
 
-/// During a turn the fake sends, one at a time and waiting for each answer:
-/// an unknown method scoped to the turn, an unknown method with no thread, a command
-/// approval for a thread with no running turn, a user-input request, and a command approval
-/// for the running turn (policy `deny`). Every one gets an answer of the right shape, and
-/// the turn's result lists the approvals of its own turn.
+/// During a turn the fake (an `--app-server-url` server, which the bridge treats as shared
+/// with other front-ends) sends server requests that are not for this bridge's turn: a
+/// command approval for a thread nobody runs here, and one for another turn of the running
+/// turn's thread. They are left alone: another front-end's human may be looking at them.
+/// Then, one at a time and waiting for each answer: an unknown method scoped to the turn, an
+/// unknown method with no thread (addressed to this connection alone), a user-input request,
+/// and a command approval for the running turn (policy `deny`). Every one of those gets an
+/// answer of the right shape, and the turn's result lists the approvals of its own turn.
 #[tokio::test]
-async fn unexpected_server_requests_are_all_answered() {
+async fn requests_for_this_bridges_turns_are_all_answered_and_others_left_alone() {
     let answers: Answers = Arc::default();
     let script_answers = answers.clone();
     let fake = FakeAppServer::start(move |mut peer: Peer| {
         let answers = script_answers.clone();
         async move {
             let (thread_id, turn_id) = peer.open_turn().await;
-            let asks: [(&'static str, &str, Value); 5] = [
+            // Not ours: sent without waiting (the bridge must not answer them).
+            peer.server_request(
+                "item/commandExecution/requestApproval",
+                json!({"threadId": "thread-nobody-runs", "turnId": "turn-nobody",
+                       "itemId": "c0", "command": "rm -rf /tmp/x", "cwd": "/tmp"}),
+            )
+            .await;
+            peer.server_request(
+                "item/commandExecution/requestApproval",
+                json!({"threadId": thread_id, "turnId": "turn-of-another-client",
+                       "itemId": "c9", "command": "rm -rf /tmp/y", "cwd": "/tmp"}),
+            )
+            .await;
+            let asks: [(&'static str, &str, Value); 4] = [
                 (
                     "unknown, in turn",
                     "item/somethingNew/request",
                     json!({"threadId": thread_id, "turnId": turn_id, "itemId": "x1"}),
                 ),
                 ("unknown, no thread", "somethingGlobal/request", json!({})),
-                (
-                    "approval, no running turn",
-                    "item/commandExecution/requestApproval",
-                    json!({"threadId": "thread-nobody-runs", "turnId": "turn-nobody",
-                           "itemId": "c0", "command": "rm -rf /tmp/x", "cwd": "/tmp"}),
-                ),
                 (
                     "user input",
                     "item/tool/requestUserInput",
@@ -298,7 +308,7 @@ async fn unexpected_server_requests_are_all_answered() {
             .and_then(|(_, answer)| answer.clone())
             .unwrap_or_else(|| panic!("no answer to {label}: {answers:?}"))
     };
-    for (id, label) in [(0, "unknown, in turn"), (1, "unknown, no thread")] {
+    for (id, label) in [(2, "unknown, in turn"), (3, "unknown, no thread")] {
         let frame = answer(label);
         assert_eq!(frame["id"], id, "{label}: same id: {frame}");
         assert!(frame["error"].is_object(), "{label}: an error: {frame}");
@@ -307,26 +317,29 @@ async fn unexpected_server_requests_are_all_answered() {
         assert!(frame.get("result").is_none(), "{label}: {frame}");
     }
     assert_eq!(
-        answer("approval, no running turn"),
-        json!({"id": 2, "result": {"decision": "decline"}})
-    );
-    assert_eq!(
         answer("user input"),
-        json!({"id": 3, "result": {"answers": {}}})
+        json!({"id": 4, "result": {"answers": {}}})
     );
     assert_eq!(
         answer("approval, in turn"),
-        json!({"id": 4, "result": {"decision": "decline"}})
+        json!({"id": 5, "result": {"decision": "decline"}})
     );
-    // The answers the script saw are the ones on the wire, each sent exactly once.
-    for id in 0..5 {
-        let sent = setup
+    // The answers the script saw are the ones on the wire, each sent exactly once; the two
+    // requests that were not the bridge's got none (frames are handled in order, so they
+    // would have been answered before the later ones).
+    let answers_to = |id: i64| {
+        setup
             .fake
             .json_frames()
             .into_iter()
             .filter(|(_, frame)| frame.get("method").is_none() && frame["id"] == id)
-            .count();
-        assert_eq!(sent, 1, "server request {id} answered once");
+            .count()
+    };
+    for id in 2..6 {
+        assert_eq!(answers_to(id), 1, "server request {id} answered once");
+    }
+    for id in 0..2 {
+        assert_eq!(answers_to(id), 0, "server request {id} is another client's");
     }
 
     let approvals = result["approvals"].as_array().expect("approvals");
@@ -410,6 +423,13 @@ async fn stray_and_late_notifications_are_ignored() {
         for (method, params) in late(&turn_id) {
             peer.notify(method, params).await;
         }
+        // On a shared app-server (an --app-server-url one is) the bridge lets go of the
+        // thread once its turn ended, and resumes it for the next turn.
+        let unsubscribe = peer.expect_request("thread/unsubscribe").await;
+        assert_eq!(unsubscribe["params"]["threadId"], thread_id.as_str());
+        peer.answer_default(&unsubscribe).await;
+        let resume = peer.expect_request("thread/resume").await;
+        peer.answer_default(&resume).await;
         // The next turn on the thread: its subscription is live while more late frames of
         // the first turn arrive, before and after its own turn/start answer.
         let request = peer.expect_request("turn/start").await;
@@ -459,8 +479,8 @@ async fn stray_and_late_notifications_are_ignored() {
     assert_eq!(again["status"], "completed", "{again}");
     assert_eq!(again["text"], "first answer");
     assert!(again.get("error").is_none(), "{again}");
-    // The thread was already loaded on this session: no resume.
-    assert!(setup.fake.sent("thread/resume").is_empty());
+    // One session throughout; the thread was let go after the first turn and resumed once.
+    assert_eq!(setup.fake.sent("thread/resume").len(), 1);
     assert_eq!(setup.fake.connections(), 1);
     setup.assert_no_panic();
     setup.bridge.stop().await;
@@ -707,9 +727,12 @@ async fn a_dropped_socket_fails_the_turn_promptly_and_the_next_call_reconnects()
         .filter(|(connection, _)| *connection == 1)
         .map(|(_, frame)| frame)
         .collect();
+    // (The `thread/unsubscribe` that lets go of the thread after the turn may or may not
+    // have been sent yet.)
     let methods: Vec<&str> = second
         .iter()
         .filter_map(|frame| frame["method"].as_str())
+        .filter(|method| *method != "thread/unsubscribe")
         .collect();
     assert_eq!(
         methods,

@@ -146,18 +146,37 @@ impl CodexClient {
         if new.ephemeral {
             self.registry.mark_ephemeral(&thread_id);
         }
+        let turn = match self.registry.reserve(&thread_id, None).await {
+            Ok(reservation) => {
+                self.start_turn(session, &thread_id, request, &reservation)
+                    .await
+            }
+            Err(error) => Err(error),
+        };
+        let handle = match turn {
+            Ok(handle) => handle,
+            Err(error) => {
+                // A thread with no turn is a spare nobody can see in a listing: do not keep
+                // it loaded (on a shared app-server, unloaded within a minute, it is gone).
+                session.release(&thread_id).await;
+                return Err(error);
+            }
+        };
+        // Named once its first turn runs: a name set earlier would write the thread to disk
+        // even if that turn could not start, leaving a thread no listing shows.
         if let Some(name) = new.name.clone().filter(|name| !name.is_empty()) {
-            session
+            let named = session
                 .connection
                 .call(&ThreadSetNameParams {
                     thread_id: thread_id.clone(),
                     name,
                 })
-                .await?;
+                .await;
+            if let Err(error) = named {
+                tracing::warn!(%error, %thread_id, "the thread runs, but naming it failed");
+            }
         }
-        let reservation = self.registry.reserve(&thread_id, None).await?;
-        self.start_turn(session, &thread_id, request, &reservation)
-            .await
+        Ok(handle)
     }
 
     /// Next turn on an existing thread, resuming it first when this session has not loaded it.
@@ -191,7 +210,7 @@ impl CodexClient {
         reservation: Reservation,
     ) -> Result<Arc<TurnHandle>, CodexError> {
         self.load(session, thread_id).await?;
-        match self
+        let started = match self
             .start_turn(session, thread_id, request, &reservation)
             .await
         {
@@ -204,7 +223,11 @@ impl CodexClient {
                     .await
             }
             outcome => outcome,
+        };
+        if started.is_err() {
+            session.release(thread_id).await;
         }
+        started
     }
 
     /// Resume `thread_id` on `session` unless it is loaded there; refuse it while another
@@ -223,6 +246,10 @@ impl CodexClient {
             .map_err(|e| self.classify(thread_id, e))?;
         session.mark_loaded(thread_id);
         if let Some(ThreadStatus::Active { .. }) = resumed.thread.status {
+            // Someone else's turn runs there. Resuming subscribed this connection to it,
+            // and its pending requests are replayed to subscribers: they stay theirs
+            // (see `Sharing`), and the bridge lets go of the thread at once.
+            session.release(thread_id).await;
             return Err(CodexError::TurnRunning {
                 thread_id: thread_id.to_string(),
                 turn_id: None,
@@ -264,23 +291,28 @@ impl CodexClient {
             request.output_schema.is_some(),
             self.registry.usage_baseline(thread_id),
         );
-        Ok(self.drive(handle, subscription, request.approver.clone()))
+        Ok(self.drive(session, handle, subscription, request.approver.clone()))
     }
 
-    /// Register a started turn and follow its events in a task of its own.
+    /// Register a started turn and follow its events in a task of its own; once it ends,
+    /// let go of the thread (on a shared app-server: unsubscribe).
     fn drive(
         &self,
+        session: &Arc<Session>,
         handle: Arc<TurnHandle>,
         subscription: Subscription,
         approver: Arc<dyn Approver>,
     ) -> Arc<TurnHandle> {
         self.registry.register(handle.clone());
-        tokio::spawn(turn::drive(
-            handle.clone(),
-            subscription,
-            approver,
-            self.registry.is_ephemeral(&handle.thread_id),
-        ));
+        let driven = handle.clone();
+        let ephemeral = self.registry.is_ephemeral(&handle.thread_id);
+        let session = session.clone();
+        tokio::spawn(async move {
+            turn::drive(driven.clone(), subscription, approver, ephemeral).await;
+            // Done with the thread until its next turn (which waits for this).
+            session.release(&driven.thread_id).await;
+            driven.settle();
+        });
         handle
     }
 
@@ -440,7 +472,7 @@ impl CodexClient {
             self.registry.usage_baseline(&thread_id),
         );
         drop(reservation);
-        Ok(self.drive(handle, subscription, approver))
+        Ok(self.drive(&session, handle, subscription, approver))
     }
 
     /// Compact a thread's history (`thread/compact/start`). The app-server answers at once
@@ -475,7 +507,7 @@ impl CodexClient {
             self.registry.usage_baseline(thread_id),
         );
         drop(reservation);
-        Ok(self.drive(handle, subscription, approver))
+        Ok(self.drive(&session, handle, subscription, approver))
     }
 
     /// Keep other turns off `thread_id` until the hold is dropped (see [`Registry::hold`]).

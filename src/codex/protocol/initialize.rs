@@ -23,9 +23,16 @@ pub struct InitializeCapabilities {
     pub opt_out_notification_methods: Vec<String>,
 }
 
-/// Nothing in it is needed; its arrival means the session is usable.
+/// Its arrival means the session is usable.
 #[derive(Debug, Clone, Default, Deserialize)]
-pub struct InitializeResponse {}
+#[serde(rename_all = "camelCase")]
+pub struct InitializeResponse {
+    /// `<client name>/<codex version> (<os>; <arch>) ...`, e.g.
+    /// `codex-bridge/0.169.0 (Debian 12.0.0; x86_64) ...`: where the bridge reads the
+    /// Codex version ([`crate::codex::version`]).
+    #[serde(default)]
+    pub user_agent: String,
+}
 
 /// `configWarning`, sent to each new connection right after `initialize`: something in the
 /// user's Codex configuration is ignored or broken.

@@ -1,4 +1,4 @@
-//! The slice of the `codex app-server` protocol (v2, Codex 0.169) that the bridge speaks,
+//! The slice of the `codex app-server` protocol (v2, Codex 0.169 to 0.171) that the bridge speaks,
 //! named as the app-server's generated schema names it (`codex app-server
 //! generate-json-schema`): `ThreadStartParams`, `AskForApproval`, `SandboxMode`, ...
 //!
@@ -43,7 +43,8 @@ pub use thread::{
     ThreadResumeResponse, ThreadRevertParams, ThreadRevertResponse, ThreadSetNameParams,
     ThreadSetNameResponse, ThreadSortKey, ThreadSourceKind, ThreadStartParams, ThreadStartResponse,
     ThreadStatus, ThreadTurnsListParams, ThreadTurnsListResponse, ThreadUnarchiveParams,
-    ThreadUnarchiveResponse, TurnItemsView,
+    ThreadUnarchiveResponse, ThreadUnsubscribeParams, ThreadUnsubscribeResponse,
+    ThreadUnsubscribeStatus, TurnItemsView,
 };
 pub use turn::{
     ReviewDelivery, ReviewStartParams, ReviewStartResponse, ReviewTarget, Turn, TurnError,
@@ -63,7 +64,7 @@ pub trait Request: Serialize + Send + Sync {
 /// into an array's items). The conformance test checks each against the app-server's
 /// schema.
 pub const RESPONSE_FIELDS: &[(&str, &[&str])] = &[
-    ("initialize", &[]),
+    ("initialize", &["userAgent"]),
     ("thread/start", &["thread.id"]),
     ("thread/resume", &["thread.status"]),
     (
@@ -139,6 +140,7 @@ pub const RESPONSE_FIELDS: &[(&str, &[&str])] = &[
         ],
     ),
     ("thread/name/set", &[]),
+    ("thread/unsubscribe", &["status"]),
     ("turn/start", &["turn.id"]),
     ("turn/interrupt", &[]),
     ("account/read", &["account", "requiresOpenaiAuth"]),
@@ -175,6 +177,7 @@ requests! {
     ThreadUnarchiveParams => "thread/unarchive" => ThreadUnarchiveResponse;
     ThreadRevertParams => "thread/revert" => ThreadRevertResponse;
     ThreadCompactStartParams => "thread/compact/start" => ThreadCompactStartResponse;
+    ThreadUnsubscribeParams => "thread/unsubscribe" => ThreadUnsubscribeResponse;
     TurnStartParams => "turn/start" => TurnStartResponse;
     TurnSteerParams => "turn/steer" => TurnSteerResponse;
     TurnInterruptParams => "turn/interrupt" => TurnInterruptResponse;

@@ -1,5 +1,5 @@
 //! Threads: start, resume, fork, list, read, page through turns, name, archive, unarchive,
-//! revert, compact; and the `Thread` object they return.
+//! revert, compact, unsubscribe; and the `Thread` object they return.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -255,6 +255,32 @@ pub struct ThreadCompactStartParams {
 }
 
 pub type ThreadCompactStartResponse = super::EmptyResponse;
+
+/// Stop receiving a thread's events on this connection (the thread stays loaded while others
+/// subscribe; with no subscriber left the app-server unloads it after about a minute).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ThreadUnsubscribeParams {
+    pub thread_id: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ThreadUnsubscribeResponse {
+    pub status: ThreadUnsubscribeStatus,
+}
+
+/// What `thread/unsubscribe` did (schema: `ThreadUnsubscribeStatus`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ThreadUnsubscribeStatus {
+    Unsubscribed,
+    /// This connection was not subscribed (already unsubscribed, or never was).
+    NotSubscribed,
+    /// No such thread is loaded.
+    NotLoaded,
+    #[serde(other)]
+    Unknown,
+}
 
 /// A thread as `thread/start`, `thread/list` and `thread/read` describe it.
 #[derive(Debug, Clone, Deserialize)]

@@ -1,0 +1,207 @@
+//! Moving JSON-RPC text frames over the transports the app-server speaks, as one stream in
+//! and one sink out, so that the connection ([`super::connection`]) does not care which:
+//! - WebSocket, one JSON-RPC message per text frame, over loopback TCP (`ws://HOST:PORT`,
+//!   with a bearer token) or over a Unix socket (`unix://PATH`: no token, the socket's
+//!   directory guards it; seen on Codex 0.169 and 0.171, where any Host works);
+//! - stdio, one compact JSON object per line each way: the app-server's default transport
+//!   and the one Codex's own SDK speaks (the bridge's fallback when a Codex build refuses a
+//!   listener).
+//!
+//! Opening a WebSocket never sends an `Origin` header: the app-server answers any Origin
+//! with HTTP 403 on TCP.
+
+use std::path::Path;
+use std::pin::Pin;
+
+use futures_util::{Sink, SinkExt, Stream, StreamExt};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::handshake::client::Request as Handshake;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
+use tokio_tungstenite::WebSocketStream;
+use tokio_util::codec::{FramedRead, FramedWrite, LinesCodec};
+
+use super::error::CodexError;
+
+/// Frames from the app-server, in order. An `Err` says why the link ended (nothing useful
+/// follows it); the end of the stream means the link was lost without a word.
+pub type Incoming = Pin<Box<dyn Stream<Item = Result<String, String>> + Send>>;
+/// Frames to the app-server. An error says why sending failed (the link is then dead).
+pub type Outgoing = Pin<Box<dyn Sink<String, Error = String> + Send>>;
+
+/// Both directions of one link.
+pub struct Wire {
+    pub incoming: Incoming,
+    pub outgoing: Outgoing,
+}
+
+/// Bytes read from the socket at a time. tungstenite zero-fills this much of its read buffer
+/// before every read (default 128 KiB), while app-server frames are small (a streamed delta
+/// is ~250 bytes) and usually come one per read: that memset was the bridge's largest single
+/// CPU cost while streaming (`cargo bench`, issue 7). 16 KiB still takes in dozens of queued
+/// deltas per read; a large frame is read in several reads, as before.
+const READ_BUFFER_SIZE: usize = 16 * 1024;
+
+/// The longest line accepted over stdio: tungstenite's default largest message (64 MiB), so
+/// the stdio link takes what a WebSocket link takes (a long thread's history is megabytes).
+const MAX_LINE: usize = 64 << 20;
+
+/// A WebSocket over TCP (`ws://HOST:PORT`), with `Authorization: Bearer <token>` if given.
+pub async fn websocket_tcp(url: &str, token: Option<&str>) -> Result<Wire, CodexError> {
+    let request = handshake(url, token)?;
+    let (socket, _) =
+        tokio_tungstenite::connect_async_with_config(request, Some(ws_config()), true)
+            .await
+            .map_err(|e| connect_error(url, e))?;
+    Ok(websocket(socket))
+}
+
+/// A WebSocket over the Unix socket at `path` (already checked by the caller; see
+/// [`super::unix_socket`]). The app-server wants no token there; one is sent if given (for a
+/// proxy in front of it).
+pub async fn websocket_unix(path: &Path, token: Option<&str>) -> Result<Wire, CodexError> {
+    let place = format!("unix://{}", path.display());
+    let stream = tokio::net::UnixStream::connect(path).await.map_err(|e| {
+        CodexError::Start(format!("cannot connect to the app-server at {place}: {e}"))
+    })?;
+    // The request line needs a host; the app-server ignores it on a Unix socket.
+    let request = handshake("ws://localhost/", token)?;
+    let (socket, _) =
+        tokio_tungstenite::client_async_with_config(request, stream, Some(ws_config()))
+            .await
+            .map_err(|e| connect_error(&place, e))?;
+    Ok(websocket(socket))
+}
+
+/// JSON lines over a child's stdout (in) and stdin (out).
+pub fn lines(stdout: tokio::process::ChildStdout, stdin: tokio::process::ChildStdin) -> Wire {
+    let incoming = FramedRead::new(stdout, LinesCodec::new_with_max_length(MAX_LINE)).filter_map(
+        |line| async move {
+            match line {
+                // The app-server writes no blank lines; skip any rather than fail on them.
+                Ok(line) if line.trim().is_empty() => None,
+                Ok(line) => Some(Ok(line)),
+                Err(error) => Some(Err(format!(
+                    "the app-server's stdout could not be read: {error}"
+                ))),
+            }
+        },
+    );
+    let framed = FramedWrite::new(stdin, LinesCodec::new());
+    let outgoing = SinkExt::<String>::sink_map_err(framed, |e| {
+        format!("the app-server's stdin could not be written: {e}")
+    });
+    Wire {
+        incoming: Box::pin(incoming),
+        outgoing: Box::pin(outgoing),
+    }
+}
+
+fn ws_config() -> WebSocketConfig {
+    WebSocketConfig::default().read_buffer_size(READ_BUFFER_SIZE)
+}
+
+fn handshake(url: &str, token: Option<&str>) -> Result<Handshake, CodexError> {
+    let mut request = url
+        .into_client_request()
+        .map_err(|e| CodexError::Start(format!("invalid app-server URL {url}: {e}")))?;
+    if let Some(token) = token {
+        let value = HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| {
+            CodexError::Start(
+                "the app-server token contains characters not allowed in an HTTP header".into(),
+            )
+        })?;
+        request.headers_mut().insert("Authorization", value);
+    }
+    // Never send an Origin header: the app-server answers any Origin with HTTP 403.
+    request.headers_mut().remove("Origin");
+    Ok(request)
+}
+
+fn websocket<S>(socket: WebSocketStream<S>) -> Wire
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let (sink, stream) = socket.split();
+    let outgoing = sink
+        .with(|frame: String| async move { Ok::<_, WsError>(Message::text(frame)) })
+        .sink_map_err(|e| format!("the app-server connection failed while sending: {e}"));
+    let incoming = stream.filter_map(|message| async move {
+        match message {
+            Ok(Message::Text(text)) => Some(Ok(text.as_str().to_owned())),
+            Ok(Message::Close(frame)) => Some(Err(match frame {
+                Some(frame) => format!(
+                    "the app-server closed the connection ({} {})",
+                    frame.code, frame.reason
+                ),
+                None => "the app-server closed the connection".to_string(),
+            })),
+            // Binary, ping and pong frames carry nothing for us (tungstenite answers pings).
+            Ok(_) => None,
+            Err(e) => Some(Err(format!("the app-server connection was lost: {e}"))),
+        }
+    });
+    Wire {
+        incoming: Box::pin(incoming),
+        outgoing: Box::pin(outgoing),
+    }
+}
+
+fn connect_error(place: &str, error: WsError) -> CodexError {
+    match error {
+        WsError::Http(response) if response.status().as_u16() == 401 => CodexError::Refused(format!(
+            "the app-server at {place} refused the token (HTTP 401): check --app-server-token-file / CODEX_APP_SERVER_TOKEN"
+        )),
+        WsError::Http(response) if response.status().as_u16() == 403 => CodexError::Refused(format!(
+            "the app-server at {place} refused the connection (HTTP 403): it refuses any Origin header and may only accept local clients"
+        )),
+        WsError::Http(response) => CodexError::Start(format!(
+            "the app-server at {place} answered the WebSocket upgrade with HTTP {}",
+            response.status()
+        )),
+        other => CodexError::Start(format!("cannot connect to the app-server at {place}: {other}")),
+    }
+}
+
+/// Whether a connect error is the app-server refusing this client (HTTP 401 or 403): asking
+/// again with the same token and headers gets the same answer, so it is not retried.
+pub fn is_refusal(error: &CodexError) -> bool {
+    matches!(error, CodexError::Refused(_))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_refused_upgrade_is_final() {
+        use tokio_tungstenite::tungstenite::http::Response;
+        let http = |status: u16| {
+            let response = Response::builder()
+                .status(status)
+                .body(None)
+                .expect("response");
+            connect_error("ws://127.0.0.1:1", WsError::Http(Box::new(response)))
+        };
+        assert!(is_refusal(&http(401)));
+        assert!(is_refusal(&http(403)));
+        assert!(!is_refusal(&http(503)));
+        let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        assert!(!is_refusal(&connect_error(
+            "ws://127.0.0.1:1",
+            WsError::Io(refused)
+        )));
+    }
+
+    #[test]
+    fn no_origin_header_and_the_token_as_bearer() {
+        let request = handshake("ws://127.0.0.1:1/", Some("t0k")).expect("request");
+        assert!(request.headers().get("Origin").is_none());
+        assert_eq!(
+            request.headers().get("Authorization").map(|v| v.as_bytes()),
+            Some(&b"Bearer t0k"[..])
+        );
+    }
+}
