@@ -10,13 +10,14 @@
 #     and the benchmark smoke run;
 #   pass 2, the newest Codex (codex-newest = @openai/codex 0.171.0), same links:
 #     the end-to-end suites whose outcome depends on Codex (named below): the real app-server
-#     suites, the links, the shared-server rules, the command line and every MCP client again.
+#     suites, the links, the shared-server rules, the command line, every MCP client again,
+#     and the thread API and multi-agent suites.
 #     Left out: what does not talk to Codex or is Codex-independent (the scripted fake
 #     app-server, MCP argument checks, stdin fuzzing, architecture, the benchmark) and what
 #     pass 1 already ran on both versions (conformance, codex_versions).
 #
 # On 2 cores, once built: pass 1 1.6 to 2 minutes, pass 2 about 1.7 minutes; the whole script
-# 3.5 to 4.5 minutes (README, "Tests, soak and benchmark").
+# 3.5 to 4.5 minutes (docs/testing.md).
 # Arguments are cargo options for both passes (e.g. --release); for a subset of the tests run
 # `cargo test --test all NAME` directly (with CODEX_BRIDGE_TEST_CODEX=newest for the newest Codex).
 set -euo pipefail
