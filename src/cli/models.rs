@@ -5,7 +5,6 @@ use clap::Args;
 
 use super::exit::{report, report_error, Exit};
 use super::session::SessionArgs;
-use super::threads::reading_bridge;
 use crate::bridge::results::ModelList;
 use crate::shutdown::Signals;
 
@@ -32,7 +31,7 @@ pub async fn run(args: ModelsArgs, signals: &mut Signals) -> Exit {
         session.close().await;
         return report(exit, message);
     }
-    let bridge = match reading_bridge(&session) {
+    let bridge = match session.reading_bridge() {
         Ok(bridge) => bridge,
         Err(error) => {
             session.close().await;

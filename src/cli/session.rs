@@ -90,6 +90,18 @@ impl Session {
         Bridge::new(self.client.clone(), ceilings, Door::Cli)
     }
 
+    /// The bridge for commands that run no turn (listing, reading, renaming...): the
+    /// default ceilings are all they need.
+    pub fn reading_bridge(&self) -> Result<Bridge, crate::bridge::error::BridgeError> {
+        let ceilings = Ceilings::new(
+            crate::bridge::sandbox::Sandbox::ReadOnly,
+            false,
+            &[],
+            Duration::from_secs(1),
+        )?;
+        Ok(self.bridge(ceilings))
+    }
+
     /// `-v` lifecycle line.
     pub fn say(&self, message: impl std::fmt::Display) {
         if self.verbosity > 0 {

@@ -10,7 +10,6 @@ use super::flags::CeilingArgs;
 use super::output::{AnswerPrinter, Format};
 use super::runner::{self, TerminalWatcher};
 use super::session::{Session, SessionArgs};
-use super::threads::{list, reading_bridge, ListArgs};
 use crate::bridge::caller::Caller;
 use crate::bridge::error::BridgeError;
 use crate::bridge::ops::fork::ForkCall;
@@ -22,10 +21,9 @@ use crate::bridge::results::{ThreadHistory, ThreadSummary, TurnPhase};
 use crate::bridge::watch::{Asking, Ending, Stop};
 use crate::shutdown::Signals;
 
+/// The subcommands of `threads` that act on one thread.
 #[derive(Debug, Clone, Subcommand)]
-pub enum ThreadAction {
-    /// List threads (what `threads` alone does).
-    List(ListArgs),
+pub enum OneThread {
     /// Read a thread's turns, newest page first (`--cursor` pages to older ones), or one
     /// turn in full (`--turn-id ID --full`).
     Read(ReadArgs),
@@ -129,10 +127,9 @@ pub struct CompactArgs {
     pub ceilings: CeilingArgs,
 }
 
-pub async fn run(action: ThreadAction, signals: &mut Signals) -> Exit {
+pub async fn run(action: OneThread, signals: &mut Signals) -> Exit {
     match action {
-        ThreadAction::List(args) => list(args, signals).await,
-        ThreadAction::Read(args) => {
+        OneThread::Read(args) => {
             let read = ReadThread {
                 thread_id: args.thread.thread_id.clone(),
                 limit: Some(args.limit),
@@ -152,7 +149,7 @@ pub async fn run(action: ThreadAction, signals: &mut Signals) -> Exit {
             )
             .await
         }
-        ThreadAction::Fork(args) => {
+        OneThread::Fork(args) => {
             let fork = ForkCall {
                 thread_id: args.thread.thread_id.clone(),
                 last_turn_id: args.last_turn_id.clone(),
@@ -178,7 +175,7 @@ pub async fn run(action: ThreadAction, signals: &mut Signals) -> Exit {
             })
             .await
         }
-        ThreadAction::Rename(args) => {
+        OneThread::Rename(args) => {
             let (id, name) = (args.thread.thread_id.clone(), args.name.clone());
             simple(
                 &args.thread,
@@ -188,7 +185,7 @@ pub async fn run(action: ThreadAction, signals: &mut Signals) -> Exit {
             )
             .await
         }
-        ThreadAction::Archive(args) => {
+        OneThread::Archive(args) => {
             let id = args.thread_id.clone();
             simple(
                 &args,
@@ -198,7 +195,7 @@ pub async fn run(action: ThreadAction, signals: &mut Signals) -> Exit {
             )
             .await
         }
-        ThreadAction::Unarchive(args) => {
+        OneThread::Unarchive(args) => {
             let id = args.thread_id.clone();
             simple(
                 &args,
@@ -208,7 +205,7 @@ pub async fn run(action: ThreadAction, signals: &mut Signals) -> Exit {
             )
             .await
         }
-        ThreadAction::Revert(args) => {
+        OneThread::Revert(args) => {
             let (id, before) = (args.thread.thread_id.clone(), args.before_turn_id.clone());
             simple(&args.thread, signals, |bridge| async move {
                 bridge.revert_thread(&id, &before).await
@@ -220,7 +217,7 @@ pub async fn run(action: ThreadAction, signals: &mut Signals) -> Exit {
             })
             .await
         }
-        ThreadAction::Compact(args) => compact(args, signals).await,
+        OneThread::Compact(args) => compact(args, signals).await,
     }
 }
 
@@ -264,7 +261,7 @@ async fn connect(args: &SessionArgs, signals: &mut Signals) -> Result<(Session, 
         session.close().await;
         return Err(report(exit, message));
     }
-    match reading_bridge(&session) {
+    match session.reading_bridge() {
         Ok(bridge) => Ok((session, bridge)),
         Err(error) => {
             session.close().await;

@@ -2,24 +2,23 @@
 //! started in the TUI, an IDE or by other agents, as a table or as the `codex_list_threads`
 //! JSON. Its subcommands (read, fork, rename, archive, ...) are in [`super::thread_actions`].
 
-use clap::Args;
+use clap::{Args, Subcommand};
 
 use super::exit::{report, report_error, Exit};
 use super::format::utc_seconds;
 use super::session::SessionArgs;
-use crate::bridge::ceilings::Ceilings;
+use super::thread_actions::OneThread;
 use crate::bridge::error::BridgeError;
 use crate::bridge::ops::threads::ListThreads;
 use crate::bridge::ops::Bridge;
 use crate::bridge::results::ThreadList;
-use crate::bridge::sandbox::Sandbox;
 use crate::shutdown::Signals;
 
 #[derive(Debug, Clone, Args)]
 #[command(args_conflicts_with_subcommands = true)]
 pub struct ThreadsArgs {
     #[command(subcommand)]
-    pub action: Option<super::thread_actions::ThreadAction>,
+    pub action: Option<ThreadAction>,
 
     #[command(flatten)]
     pub list: ListArgs,
@@ -56,9 +55,19 @@ pub struct ListArgs {
     pub session: SessionArgs,
 }
 
+/// `threads` and its subcommands.
+#[derive(Debug, Clone, Subcommand)]
+pub enum ThreadAction {
+    /// List threads (what `threads` alone does).
+    List(ListArgs),
+    #[command(flatten)]
+    One(OneThread),
+}
+
 pub async fn run(args: ThreadsArgs, signals: &mut Signals) -> Exit {
     match args.action {
-        Some(action) => super::thread_actions::run(action, signals).await,
+        Some(ThreadAction::One(action)) => super::thread_actions::run(action, signals).await,
+        Some(ThreadAction::List(list_args)) => list(list_args, signals).await,
         None => list(args.list, signals).await,
     }
 }
@@ -80,7 +89,7 @@ pub async fn list(args: ListArgs, signals: &mut Signals) -> Exit {
         session.close().await;
         return report(exit, message);
     }
-    let bridge = match reading_bridge(&session) {
+    let bridge = match session.reading_bridge() {
         Ok(bridge) => bridge,
         Err(error) => {
             session.close().await;
@@ -120,17 +129,6 @@ pub async fn list(args: ListArgs, signals: &mut Signals) -> Exit {
     };
     session.close().await;
     exit
-}
-
-/// Listing needs no ceilings beyond the defaults: it runs nothing.
-pub(super) fn reading_bridge(session: &super::session::Session) -> Result<Bridge, BridgeError> {
-    let ceilings = Ceilings::new(
-        Sandbox::ReadOnly,
-        false,
-        &[],
-        std::time::Duration::from_secs(1),
-    )?;
-    Ok(session.bridge(ceilings))
 }
 
 /// The most recent threads as a table (for the REPL's `/threads`).

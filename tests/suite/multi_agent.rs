@@ -257,11 +257,22 @@ async fn a_long_debate_answers_running_then_is_picked_up_by_id() {
         .await;
     assert_eq!(running["status"], "running", "{running}");
     let id = running["brainstorm_id"].as_str().expect("id").to_string();
-    // A participant's thread is the debate's until it ends.
-    let thread = running["participants"][0]["thread_id"]
-        .as_str()
-        .expect("the first round started")
-        .to_string();
+    // A participant's thread is the debate's until it ends (picking the debate up with a
+    // short wait until its first round has started).
+    let mut current = running;
+    let thread = loop {
+        if let Some(thread) = current["participants"][0]["thread_id"].as_str() {
+            break thread.to_string();
+        }
+        assert_eq!(current["status"], "running", "{current}");
+        current = setup
+            .bridge
+            .call_ok(
+                "codex_brainstorm",
+                json!({"brainstorm_id": id, "wait_seconds": 0.2}),
+            )
+            .await;
+    };
     let busy = setup
         .bridge
         .call_err(
