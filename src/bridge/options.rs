@@ -169,6 +169,7 @@ pub fn prepare(
             approval_policy,
             output_schema: options.output_schema.clone(),
             approver: Arc::new(approver),
+            started_by: caller.agent.clone(),
         },
         wait,
     })

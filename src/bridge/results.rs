@@ -182,6 +182,12 @@ pub struct TurnResult {
     pub thread_id: String,
     /// This turn (for codex_wait and codex_interrupt).
     pub turn_id: String,
+    /// The agent that started this turn: its name in the bridge's token file, or its MCP
+    /// client's name (with a short session id when agents share one token). Only it may
+    /// interrupt the turn without `force`. Absent when the bridge does not know (a turn
+    /// from before the bridge's last restart, or started elsewhere).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_by: Option<String>,
     /// `completed`, `failed`, `interrupted`, or `running` (still working: call codex_wait).
     pub status: TurnPhase,
     /// Codex's final answer (while running: the answer so far).
@@ -320,6 +326,7 @@ impl TurnResult {
         TurnResult {
             thread_id: snapshot.thread_id,
             turn_id: snapshot.turn_id,
+            started_by: snapshot.started_by,
             status,
             text: snapshot.answer,
             structured,
@@ -353,6 +360,7 @@ impl TurnResult {
         TurnResult {
             thread_id: thread_id.to_string(),
             turn_id: turn.turn_id,
+            started_by: turn.started_by,
             status: turn.status,
             text: turn.answer,
             structured: None,
@@ -411,6 +419,10 @@ pub struct ThreadSummary {
     pub updated_at: Option<i64>,
     /// `notLoaded` (saved, not in memory), `idle`, `active` (a turn is running) or `systemError`.
     pub status: String,
+    /// The agent that started the thread's latest turn through this bridge (see a turn
+    /// result's `started_by`); absent when the bridge does not know.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_by: Option<String>,
 }
 
 impl From<Thread> for ThreadSummary {
@@ -424,6 +436,7 @@ impl From<Thread> for ThreadSummary {
             created_at: thread.created_at,
             updated_at: thread.updated_at,
             status,
+            started_by: None,
         }
     }
 }
@@ -452,6 +465,10 @@ pub struct TurnSummary {
     /// What went wrong, for failed or interrupted turns.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The agent that started this turn through this bridge (see a turn result's
+    /// `started_by`); absent when the bridge does not know.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_by: Option<String>,
 }
 
 impl From<Turn> for TurnSummary {
@@ -476,6 +493,7 @@ impl From<Turn> for TurnSummary {
             prompt: prompt.join("\n"),
             answer,
             error: turn.error.map(|error| error.message),
+            started_by: None,
         }
     }
 }

@@ -41,6 +41,9 @@ pub struct TurnRequest {
     pub approval_policy: AskForApproval,
     pub output_schema: Option<Value>,
     pub approver: Arc<dyn Approver>,
+    /// Who starts the turn (recorded on its handle and in the registry; `None`: nobody
+    /// named).
+    pub started_by: Option<String>,
 }
 
 /// Options that only make sense when a thread is created.
@@ -207,6 +210,9 @@ impl CodexClient {
             request.output_schema.is_some(),
             self.registry.usage_baseline(thread_id),
         );
+        if let Some(who) = &request.started_by {
+            handle.set_started_by(who.clone());
+        }
         self.registry.register(handle.clone());
         tokio::spawn(turn::drive(
             handle.clone(),
@@ -220,6 +226,22 @@ impl CodexClient {
     /// A turn this bridge ran: by turn id, else the thread's latest.
     pub fn find_turn(&self, thread_id: &str, turn_id: Option<&str>) -> Option<Arc<TurnHandle>> {
         self.registry.find(thread_id, turn_id)
+    }
+
+    /// Whether this client started `thread_id` as ephemeral (it ends with the app-server).
+    pub fn is_ephemeral(&self, thread_id: &str) -> bool {
+        self.registry.is_ephemeral(thread_id)
+    }
+
+    /// Who started turn `turn_id` through this client, while the registry remembers it
+    /// (see [`Registry::started_by`]).
+    pub fn started_by(&self, turn_id: &str) -> Option<String> {
+        self.registry.started_by(turn_id)
+    }
+
+    /// Who started the latest turn of `thread_id` through this client, if remembered.
+    pub fn latest_started_by(&self, thread_id: &str) -> Option<String> {
+        self.registry.latest_started_by(thread_id)
     }
 
     /// Ask Codex to stop a running turn and wait (briefly) for it to end. `Ok(None)` when

@@ -83,6 +83,10 @@ pub struct InterruptParams {
     /// The turn to stop (default: the thread's running turn).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub turn_id: Option<String>,
+    /// Stop it even though another agent started it (the refusal names that agent). Default
+    /// false: only the agent that started a turn may stop it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub force: Option<bool>,
 }
 
 /// Read a thread's history.

@@ -44,7 +44,15 @@ impl Bridge {
         };
         let response = self.client.list_threads(params).await?;
         Ok(ThreadList {
-            threads: response.data.into_iter().map(ThreadSummary::from).collect(),
+            threads: response
+                .data
+                .into_iter()
+                .map(|thread| {
+                    let mut summary = ThreadSummary::from(thread);
+                    summary.started_by = self.client.latest_started_by(&summary.id);
+                    summary
+                })
+                .collect(),
             next_cursor: response.next_cursor,
         })
     }
@@ -64,7 +72,11 @@ impl Bridge {
             .turns
             .into_iter()
             .skip(total_turns.saturating_sub(limit))
-            .map(TurnSummary::from)
+            .map(|turn| {
+                let mut summary = TurnSummary::from(turn);
+                summary.started_by = self.client.started_by(&summary.turn_id);
+                summary
+            })
             .collect();
         Ok(ThreadHistory {
             thread_id: thread.id,

@@ -9,11 +9,14 @@ use std::time::Duration;
 
 use crate::bridge::approval::Verdict;
 use crate::bridge::caller::Caller;
+use crate::bridge::caller::OwnedAction;
 use crate::bridge::error::BridgeError;
 use crate::bridge::options::{prepare, PreparedTurn, TurnOptions};
 use crate::bridge::results::{TurnProgress, TurnResult, TurnSummary};
-use crate::bridge::watch::{self, Deadline, Ending, Watched, Watcher};
+use crate::bridge::watch::{self, Deadline, Ending, Role, Watched, Watcher};
+use crate::bridge::words::Door;
 pub use crate::codex::client::NewThread;
+use crate::shutdown::Caught;
 
 /// How long a turn call watches its turn.
 #[derive(Debug, Clone, Copy)]
@@ -149,32 +152,43 @@ impl Bridge {
         self.run_turn(call, waiting, watcher).await
     }
 
-    /// `codex_wait`: watch a turn whose call already returned. A turn the bridge no longer
-    /// holds (another process ran it, or the bridge restarted) is read from the thread's
-    /// saved history.
+    /// `codex_wait`: watch a turn whose call already returned; any agent may. A turn the
+    /// bridge no longer holds (another process ran it, or the bridge restarted) is read from
+    /// the thread's saved history. Only the turn's owner is asked about its pending
+    /// requests, and only the owner's cancelled wait interrupts the turn.
     pub async fn wait(
         &self,
         thread_id: &str,
         turn_id: Option<&str>,
         wait_seconds: Option<f64>,
+        caller: &Caller,
         watcher: &mut dyn Watcher,
     ) -> Result<TurnOutcome, BridgeError> {
         let (thread_id, turn_id) = self.check_ids(thread_id, turn_id)?;
         let wait = self.ceilings.check_wait(wait_seconds)?;
-        self.answer_and_watch(&thread_id, turn_id.as_deref(), Vec::new(), wait, watcher)
-            .await
+        self.answer_and_watch(
+            &thread_id,
+            turn_id.as_deref(),
+            Vec::new(),
+            wait,
+            caller,
+            watcher,
+        )
+        .await
     }
 
     /// Answer pending requests of a turn (a human's answers brought back by a later call,
     /// as MCP 2026-07-28's input-required round trip does), then watch the turn like
-    /// `codex_wait`. An answer to a request that is no longer pending is ignored. `thread_id`
-    /// and `turn_id` are already checked.
+    /// `codex_wait`. An answer to a request that is no longer pending is ignored, and so is
+    /// one from an agent that does not own the turn. `thread_id` and `turn_id` are already
+    /// checked.
     pub async fn answer_and_watch(
         &self,
         thread_id: &str,
         turn_id: Option<&str>,
         answers: Vec<(u64, Verdict)>,
         wait: Duration,
+        caller: &Caller,
         watcher: &mut dyn Watcher,
     ) -> Result<TurnOutcome, BridgeError> {
         let Some(handle) = self.client.find_turn(thread_id, turn_id) else {
@@ -184,14 +198,22 @@ impl Bridge {
                 ending: Ending::Finished,
             });
         };
-        for (key, verdict) in answers {
-            handle.resolve(key, verdict);
+        let role = if caller.owns(&handle) {
+            Role::Owner
+        } else {
+            Role::Onlooker
+        };
+        if role == Role::Owner {
+            for (key, verdict) in answers {
+                handle.resolve(key, verdict);
+            }
         }
         let (ending, _) = watch::watch(
             &self.client,
             &handle,
             Deadline::returning_after(wait),
             watcher,
+            role,
         )
         .await;
         Ok(TurnOutcome::Ran {
@@ -200,18 +222,52 @@ impl Bridge {
         })
     }
 
-    /// `codex_interrupt`: stop a running turn; its result says `interrupted`.
+    /// `codex_interrupt`: stop a running turn; its result says `interrupted`. A turn another
+    /// agent started is refused ([`BridgeError::NotOwner`]) unless `force`.
     pub async fn interrupt(
         &self,
         thread_id: &str,
         turn_id: Option<&str>,
+        caller: &Caller,
+        force: bool,
     ) -> Result<TurnResult, BridgeError> {
         let (thread_id, turn_id) = self.check_ids(thread_id, turn_id)?;
         let (thread_id, turn_id) = (thread_id.as_str(), turn_id.as_deref());
+        if let Some(handle) = self.client.find_turn(thread_id, turn_id) {
+            if !handle.is_finished() {
+                self.check_owner(&handle, caller, OwnedAction::Interrupt, force)?;
+            }
+        }
         match self.client.interrupt(thread_id, turn_id).await? {
             Some(handle) => Ok(TurnResult::of(&handle, self.door)),
             None => self.turn_from_history(thread_id, turn_id).await,
         }
+    }
+
+    /// What a call whose turn the bridge interrupted on its way down (`signal`) tells its
+    /// caller: which turn stopped, and how to go on once the bridge is back.
+    pub fn shutdown_notice(&self, result: &TurnResult, signal: Caught) -> String {
+        let thread_id = &result.thread_id;
+        let next = if self.client.is_ephemeral(thread_id) {
+            format!(
+                "Thread {thread_id} was ephemeral and ends with the bridge's app-server: start a new one with {} once the bridge is back",
+                self.door.start_thread()
+            )
+        } else {
+            let how = match self.door {
+                Door::Mcp => format!("codex_continue_thread {{thread_id: \"{thread_id}\"}}"),
+                Door::Cli => self.door.continue_thread(thread_id),
+            };
+            format!(
+                "Thread {thread_id} is saved: once the bridge is back, continue it with {how} ({} shows what was done)",
+                self.door.read_thread()
+            )
+        };
+        format!(
+            "codex-bridge is shutting down ({}) and interrupted turn {} on thread {thread_id}. {next}",
+            signal.name(),
+            result.turn_id
+        )
     }
 
     fn check_ids(
@@ -244,6 +300,8 @@ impl Bridge {
                 self.door.read_thread()
             )));
         };
-        Ok(TurnResult::from_history(thread_id, TurnSummary::from(turn)))
+        let mut summary = TurnSummary::from(turn);
+        summary.started_by = self.client.started_by(&summary.turn_id);
+        Ok(TurnResult::from_history(thread_id, summary))
     }
 }

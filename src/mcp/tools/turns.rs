@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::bridge::ops::turns::{Ask, Continue, NewThread, Waiting};
 use crate::bridge::results::TurnResult;
-use crate::mcp::call::Call;
+use crate::mcp::call::{self, Call};
 use crate::mcp::params::{AskParams, ContinueParams, InterruptParams, WaitParams};
 use crate::mcp::render;
 use crate::mcp::server::McpServer;
@@ -38,6 +38,7 @@ impl McpServer {
             "codex_ask",
             &context,
             self.client_roots(&context.peer).await,
+            &self.serving,
         );
         if let Some(state) = state {
             return self
@@ -58,8 +59,13 @@ impl McpServer {
             .bridge
             .ask(ask, &call.caller, Waiting::ForCall, &mut call.watcher)
             .await;
-        call.answer(outcome, &self.input, self.bridge.ceilings.max_result_chars)
-            .await
+        call.answer(
+            outcome,
+            &self.bridge,
+            &self.input,
+            self.bridge.ceilings.max_result_chars,
+        )
+        .await
     }
 
     /// Send a follow-up to an existing Codex thread (from codex_ask, codex_list_threads, or
@@ -81,6 +87,7 @@ impl McpServer {
             "codex_continue_thread",
             &context,
             self.client_roots(&context.peer).await,
+            &self.serving,
         );
         if let Some(state) = state {
             return self
@@ -96,8 +103,13 @@ impl McpServer {
             .bridge
             .continue_thread(next, &call.caller, Waiting::ForCall, &mut call.watcher)
             .await;
-        call.answer(outcome, &self.input, self.bridge.ceilings.max_result_chars)
-            .await
+        call.answer(
+            outcome,
+            &self.bridge,
+            &self.input,
+            self.bridge.ceilings.max_result_chars,
+        )
+        .await
     }
 
     /// Wait for a Codex turn that was still "running" when its call returned. Returns the
@@ -118,6 +130,7 @@ impl McpServer {
             "codex_wait",
             &context,
             self.client_roots(&context.peer).await,
+            &self.serving,
         );
         if let Some(state) = state {
             return self
@@ -130,14 +143,21 @@ impl McpServer {
                 &params.thread_id,
                 params.turn_id.as_deref(),
                 params.wait_seconds,
+                &call.caller,
                 &mut call.watcher,
             )
             .await;
-        call.answer(outcome, &self.input, self.bridge.ceilings.max_result_chars)
-            .await
+        call.answer(
+            outcome,
+            &self.bridge,
+            &self.input,
+            self.bridge.ceilings.max_result_chars,
+        )
+        .await
     }
 
-    /// Stop a running Codex turn. The thread stays usable for the next turn.
+    /// Stop a running Codex turn. The thread stays usable for the next turn. A turn another
+    /// agent started (see started_by) is refused unless force is true.
     #[tool(
         name = "codex_interrupt",
         annotations(title = "Interrupt a Codex turn", read_only_hint = false, destructive_hint = false, idempotent_hint = true, open_world_hint = false),
@@ -146,10 +166,17 @@ impl McpServer {
     async fn codex_interrupt(
         &self,
         Parameters(params): Parameters<InterruptParams>,
+        context: RequestContext<RoleServer>,
     ) -> CallToolResult {
+        let caller = call::caller(&context, None);
         match self
             .bridge
-            .interrupt(&params.thread_id, params.turn_id.as_deref())
+            .interrupt(
+                &params.thread_id,
+                params.turn_id.as_deref(),
+                &caller,
+                params.force.unwrap_or(false),
+            )
             .await
         {
             Ok(result) => render::turn(&result, self.bridge.ceilings.max_result_chars),
@@ -168,10 +195,14 @@ impl McpServer {
         responses: Option<BTreeMap<String, Value>>,
         wait_seconds: Option<f64>,
     ) -> CallToolResponse {
-        let retry = match self.input.open(call.tool(), state, responses) {
-            Ok(retry) => retry,
-            Err(message) => return render::error_text(&message).into(),
-        };
+        let retry =
+            match self
+                .input
+                .open(call.tool(), call.caller.agent.as_deref(), state, responses)
+            {
+                Ok(retry) => retry,
+                Err(message) => return render::error_text(&message).into(),
+            };
         let wait = match self.bridge.ceilings.check_wait(wait_seconds) {
             Ok(wait) => wait,
             Err(error) => return render::error(&error).into(),
@@ -183,10 +214,16 @@ impl McpServer {
                 Some(&retry.turn_id),
                 retry.answers,
                 wait,
+                &call.caller,
                 &mut call.watcher,
             )
             .await;
-        call.answer(outcome, &self.input, self.bridge.ceilings.max_result_chars)
-            .await
+        call.answer(
+            outcome,
+            &self.bridge,
+            &self.input,
+            self.bridge.ceilings.max_result_chars,
+        )
+        .await
     }
 }
