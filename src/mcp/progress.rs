@@ -32,6 +32,9 @@ use crate::shutdown::Caught;
 
 /// No more than about four notifications a second, whatever the delta rate.
 pub const MIN_INTERVAL: Duration = Duration::from_millis(250);
+/// How long a call whose connection closed waits for the cancel that may follow, before
+/// it counts as a client that went away.
+const CANCEL_AFTER_CLOSE: Duration = Duration::from_secs(1);
 /// A client that does not take a notification within this is skipped, not waited for.
 const SEND_TIMEOUT: Duration = Duration::from_secs(2);
 
@@ -185,7 +188,15 @@ impl Watcher for McpWatcher {
                     Stop::Signal(self.signal.get().copied().unwrap_or(Caught::Terminate))
                 }
                 () = self.cancelled.cancelled() => Stop::Cancelled,
-                () = gone => Stop::Disconnected,
+                () = gone => {
+                    // A client that cancels may close the call's stream first: its
+                    // `notifications/cancelled` follows on another request.
+                    let cancelled = self.cancelled.cancelled();
+                    match tokio::time::timeout(CANCEL_AFTER_CLOSE, cancelled).await {
+                        Ok(()) => Stop::Cancelled,
+                        Err(_) => Stop::Disconnected,
+                    }
+                }
             }
         })
     }
