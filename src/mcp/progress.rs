@@ -194,7 +194,10 @@ impl Watcher for McpWatcher {
                     let cancelled = self.cancelled.cancelled();
                     match tokio::time::timeout(CANCEL_AFTER_CLOSE, cancelled).await {
                         Ok(()) => Stop::Cancelled,
-                        Err(_) => Stop::Disconnected,
+                        Err(_) => {
+                            tracing::info!("a client's connection closed under its call: the call stopped waiting; the turn goes on");
+                            Stop::Disconnected
+                        }
                     }
                 }
             }

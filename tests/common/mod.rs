@@ -11,4 +11,5 @@ pub mod fake_gemini;
 pub mod fake_model;
 pub mod http;
 pub mod process;
+pub mod raw_http;
 pub mod script;

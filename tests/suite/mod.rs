@@ -16,4 +16,5 @@ mod negotiation;
 mod real_codex;
 mod reliability;
 mod roots;
+mod several_agents;
 mod versions;
