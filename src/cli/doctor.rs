@@ -5,6 +5,9 @@
 //! answers `initialize` (opened over the same link code as `serve`); its auth state
 //! (`account/read`); the MCP side (`codex-bridge serve` spawned and driven by an MCP client,
 //! which must list every tool this build serves).
+//!
+//! With `--http URL` it checks a running `serve --http` bridge instead ([`super::doctor_http`])
+//! and prints the HTTP client configurations for it.
 
 use std::path::Path;
 use std::process::Stdio;
@@ -27,22 +30,36 @@ const MCP_TIMEOUT: Duration = Duration::from_secs(20);
 pub struct DoctorArgs {
     #[command(flatten)]
     pub connect: ConnectArgs,
+
+    /// Check the running `codex-bridge serve --http` bridge whose MCP endpoint is URL (e.g.
+    /// http://127.0.0.1:8765/mcp) and print the client configurations for it.
+    #[arg(long, value_name = "URL")]
+    pub http: Option<String>,
+
+    /// The token file to take the bearer token from (default: $CODEX_BRIDGE_TOKEN, else the
+    /// token file the bridge generates).
+    #[arg(long, value_name = "FILE", requires = "http")]
+    pub http_token_file: Option<std::path::PathBuf>,
+
+    /// Whose token to use from a per-agent token file (default: the first agent's).
+    #[arg(long, value_name = "NAME", requires = "http")]
+    pub agent: Option<String>,
 }
 
 /// Whether every check so far passed.
-struct Verdict {
-    all_ok: bool,
+pub(super) struct Verdict {
+    pub(super) all_ok: bool,
 }
 
 impl Verdict {
-    fn record(&mut self, check: Check) {
+    pub(super) fn record(&mut self, check: Check) {
         check.print();
         self.all_ok &= check.ok;
     }
 }
 
 /// One check's verdict.
-struct Check {
+pub(super) struct Check {
     name: &'static str,
     ok: bool,
     detail: String,
@@ -52,7 +69,7 @@ struct Check {
 }
 
 impl Check {
-    fn ok(name: &'static str, detail: impl Into<String>) -> Check {
+    pub(super) fn ok(name: &'static str, detail: impl Into<String>) -> Check {
         Check {
             name,
             ok: true,
@@ -73,7 +90,11 @@ impl Check {
         }
     }
 
-    fn problem(name: &'static str, detail: impl Into<String>, fix: impl Into<String>) -> Check {
+    pub(super) fn problem(
+        name: &'static str,
+        detail: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Check {
         Check {
             name,
             ok: false,
@@ -97,6 +118,9 @@ impl Check {
 }
 
 pub async fn run(args: DoctorArgs) -> Exit {
+    if let Some(url) = &args.http {
+        return super::doctor_http::run(url, &args).await;
+    }
     let settings = match args.connect.resolve() {
         Ok(settings) => settings,
         Err(error) => return super::exit::report_error(&error),

@@ -3,7 +3,8 @@
 //!
 //! - [`ask`]: one prompt, one turn; streamed, plain or JSON output; exit codes ([`exit`]).
 //! - [`repl`]: many prompts on one thread and one connection.
-//! - [`threads`]: list threads. [`doctor`]: check the installation, print the MCP config.
+//! - [`threads`]: list threads. [`doctor`]: check the installation, print the MCP config
+//!   ([`doctor_http`]: check a running HTTP bridge, print the HTTP configs).
 //! - [`runner`]: a turn as the watch core sees it (streaming, Ctrl-C, `--timeout`).
 //! - [`flags`]: the operator's flags shared with `serve`; [`options`]: per-turn flags ->
 //!   the bridge's `TurnOptions`; [`session`]: connection flags -> a client; [`wire`]:
@@ -14,6 +15,7 @@
 mod approve;
 pub mod ask;
 pub mod doctor;
+mod doctor_http;
 pub mod exit;
 pub mod flags;
 mod format;

@@ -30,11 +30,11 @@ impl Answer {
         serde_json::from_str(&self.body).into_iter().collect()
     }
 
-    /// The message answering request `id`.
+    /// The message answering request `id` (not a request of the server's with that id).
     pub fn answer_to(&self, id: i64) -> Value {
         self.messages()
             .into_iter()
-            .find(|message| message["id"] == id)
+            .find(|message| message["id"] == id && message.get("method").is_none())
             .unwrap_or_else(|| panic!("no answer to {id} in {} {:?}", self.status, self.body))
     }
 }
@@ -114,11 +114,16 @@ impl Post {
 
 /// Open an MCP session (initialize 2025-11-25 + initialized) as client `name`; its id.
 pub async fn open_session(url: &str, token: &str, name: &str) -> String {
+    open_session_with(url, token, name, json!({})).await
+}
+
+/// [`open_session`] declaring `capabilities`.
+pub async fn open_session_with(url: &str, token: &str, name: &str, capabilities: Value) -> String {
     let answer = Post::new(url)
         .token(token)
         .send(
             json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
-            "protocolVersion": "2025-11-25", "capabilities": {},
+            "protocolVersion": "2025-11-25", "capabilities": capabilities,
             "clientInfo": {"name": name, "version": "1"}}}),
         )
         .await;

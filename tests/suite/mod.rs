@@ -11,6 +11,7 @@ mod embedded;
 mod fake_app_server;
 mod frame_fuzz;
 mod hostile_stdio;
+mod http_service;
 mod long_work;
 mod negotiation;
 mod real_codex;
