@@ -81,6 +81,11 @@ impl Call {
         let gone = http
             .filter(|_| !modern)
             .map(|http| http.connection_gone.clone());
+        // A stateless MCP 2026-07-28 request has no session to keep alive, and may not ping.
+        let serving = Serving {
+            heartbeat: serving.heartbeat.filter(|_| !modern),
+            ..serving.clone()
+        };
         Call {
             watcher: McpWatcher::new(
                 context.peer.clone(),
@@ -88,7 +93,7 @@ impl Call {
                 context.meta.get_progress_token(),
                 context.ct.clone(),
                 gone,
-                serving,
+                &serving,
                 asking,
             ),
             caller,

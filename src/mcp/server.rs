@@ -43,6 +43,10 @@ pub struct Serving {
     /// when it has a progress token, else a `ping`), so an HTTP session is never idle while
     /// a call is in flight. `None` on stdio, which has no idle timeout.
     pub heartbeat: Option<Duration>,
+    /// Ignore the clients' MCP roots. A shared service does: one agent offering `/` as a
+    /// root must not widen where every call may work; the operator's `--allowed-root` (or
+    /// the directory the service started in) decides.
+    pub ignore_client_roots: bool,
 }
 
 /// The MCP server: one per MCP session, sharing the bridge (and its Codex session).
@@ -82,6 +86,16 @@ impl McpServer {
         }
     }
 
+    /// The refusal of a call that would start or watch a turn while the bridge shuts down.
+    pub(crate) fn shutting_down(&self) -> Option<CallToolResponse> {
+        self.serving.shutdown.is_cancelled().then(|| {
+            render::error_text(
+                "codex-bridge is shutting down; nothing was started. Try again once it is back",
+            )
+            .into()
+        })
+    }
+
     /// The same server, served as `serving` says.
     pub fn serving(mut self, serving: Serving) -> McpServer {
         self.serving = serving;
@@ -99,6 +113,9 @@ impl McpServer {
     /// The client's MCP roots (`None`: it offers none), read from the client the first time
     /// a call needs them (a call may come before the `initialized` notification is handled).
     pub(crate) async fn client_roots(&self, peer: &Peer<RoleServer>) -> Option<Vec<PathBuf>> {
+        if self.serving.ignore_client_roots {
+            return None;
+        }
         let offers = peer
             .peer_info()
             .is_some_and(|info| info.capabilities.roots.is_some());

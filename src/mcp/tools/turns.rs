@@ -34,6 +34,9 @@ impl McpServer {
         InputResponses(responses): InputResponses,
         context: RequestContext<RoleServer>,
     ) -> CallToolResponse {
+        if let Some(refusal) = self.shutting_down() {
+            return refusal;
+        }
         let mut call = Call::new(
             "codex_ask",
             &context,
@@ -83,6 +86,9 @@ impl McpServer {
         InputResponses(responses): InputResponses,
         context: RequestContext<RoleServer>,
     ) -> CallToolResponse {
+        if let Some(refusal) = self.shutting_down() {
+            return refusal;
+        }
         let mut call = Call::new(
             "codex_continue_thread",
             &context,
@@ -126,6 +132,9 @@ impl McpServer {
         InputResponses(responses): InputResponses,
         context: RequestContext<RoleServer>,
     ) -> CallToolResponse {
+        if let Some(refusal) = self.shutting_down() {
+            return refusal;
+        }
         let mut call = Call::new(
             "codex_wait",
             &context,

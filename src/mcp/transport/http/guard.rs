@@ -104,14 +104,19 @@ pub fn host_of(value: &str) -> String {
 
 /// The middleware (see the module doc).
 pub async fn check(State(gate): State<Arc<Gate>>, mut request: Request, next: Next) -> Response {
+    let refused = |refusal: Refusal, request: &Request| {
+        tracing::debug!(method = %request.method(), path = %request.uri().path(), status = %refusal.status, "refused a request");
+        refusal.into_response()
+    };
     if let Err(refusal) = gate.admit(request.headers()) {
-        return refusal.into_response();
+        return refused(refusal, &request);
     }
     let agent = match gate.authenticate(request.headers()) {
         Ok(Holder::Agent(name)) => Some(name),
         Ok(Holder::Shared) => None,
-        Err(refusal) => return refusal.into_response(),
+        Err(refusal) => return refused(refusal, &request),
     };
+    tracing::debug!(method = %request.method(), path = %request.uri().path(), "admitted a request");
     let connection_gone = CancellationToken::new();
     request.extensions_mut().insert(HttpCaller {
         agent,

@@ -149,10 +149,15 @@ pub async fn serve(
         shutdown: calls_stop.clone(),
         signal: signal.clone(),
         heartbeat: Some(options.heartbeat()),
+        ignore_client_roots: true,
     });
     let sessions_end = CancellationToken::new();
     let mut sessions = LocalSessionManager::default();
     sessions.session_config.keep_alive = Some(options.session_idle);
+    // No SSE priming events (an empty `data:` line with a retry hint, for resuming streams):
+    // Gemini CLI 0.61's MCP client parses every `data:` as JSON and drops the connection on
+    // an empty one. The bridge keeps no event store, so there is nothing to resume anyway.
+    sessions.session_config.sse_retry = None;
     let hosts = options.hosts();
     let origins: Vec<String> = options
         .allowed_origins
@@ -164,6 +169,7 @@ pub async fn serve(
         .with_allowed_origins(origins.clone())
         .enforce_origin_validation()
         .with_max_request_body_bytes(MAX_BODY_BYTES)
+        .with_sse_retry(None)
         .with_cancellation_token(sessions_end.clone());
     let open = Arc::new(AtomicUsize::new(0));
     let service = StreamableHttpService::new(
