@@ -4,8 +4,6 @@
 
 use std::path::PathBuf;
 
-use super::error::BridgeError;
-use super::ops::Bridge;
 use crate::codex::turn::TurnHandle;
 
 /// The caller of an operation.
@@ -52,29 +50,5 @@ impl OwnedAction {
             OwnedAction::Interrupt => "interrupt",
             OwnedAction::Steer => "steer",
         }
-    }
-}
-
-impl Bridge {
-    /// The ownership rule, in one place for every action on another agent's running turn
-    /// (`codex_interrupt`, `codex_steer`): allowed when `caller` owns `turn`
-    /// ([`Caller::owns`]) or says `force`; otherwise [`BridgeError::NotOwner`], which names
-    /// the owner and says how to go on (wait for the turn, or pass `force: true`).
-    pub fn check_owner(
-        &self,
-        turn: &TurnHandle,
-        caller: &Caller,
-        action: OwnedAction,
-        force: bool,
-    ) -> Result<(), BridgeError> {
-        if force || caller.owns(turn) {
-            return Ok(());
-        }
-        Err(BridgeError::NotOwner {
-            action,
-            thread_id: turn.thread_id.clone(),
-            turn_id: turn.turn_id.clone(),
-            owner: turn.started_by().unwrap_or_default().to_string(),
-        })
     }
 }

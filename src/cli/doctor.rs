@@ -17,6 +17,7 @@ use clap::Args;
 use rmcp::ServiceExt;
 use serde_json::Value;
 
+use super::checks::{Check, Verdict};
 use super::exit::Exit;
 use super::flags::ConnectArgs;
 use crate::codex::connection::{Connection, ConnectionOptions};
@@ -46,80 +47,10 @@ pub struct DoctorArgs {
     pub agent: Option<String>,
 }
 
-/// Whether every check so far passed.
-pub(super) struct Verdict {
-    pub(super) all_ok: bool,
-}
-
-impl Verdict {
-    pub(super) fn record(&mut self, check: Check) {
-        check.print();
-        self.all_ok &= check.ok;
-    }
-}
-
-/// One check's verdict.
-pub(super) struct Check {
-    name: &'static str,
-    ok: bool,
-    detail: String,
-    fix: Option<String>,
-    /// Shown as `note`: neither ok nor a problem.
-    note: bool,
-}
-
-impl Check {
-    pub(super) fn ok(name: &'static str, detail: impl Into<String>) -> Check {
-        Check {
-            name,
-            ok: true,
-            detail: detail.into(),
-            fix: None,
-            note: false,
-        }
-    }
-
-    /// Worth knowing, but no problem.
-    fn note(name: &'static str, detail: impl Into<String>) -> Check {
-        Check {
-            name,
-            ok: true,
-            detail: detail.into(),
-            fix: None,
-            note: true,
-        }
-    }
-
-    pub(super) fn problem(
-        name: &'static str,
-        detail: impl Into<String>,
-        fix: impl Into<String>,
-    ) -> Check {
-        Check {
-            name,
-            ok: false,
-            detail: detail.into(),
-            fix: Some(fix.into()),
-            note: false,
-        }
-    }
-
-    fn print(&self) {
-        let mark = match (self.ok, self.note) {
-            (true, false) => "ok     ",
-            (true, true) => "note   ",
-            (false, _) => "PROBLEM",
-        };
-        println!("{mark}  {}: {}", self.name, self.detail);
-        if let Some(fix) = &self.fix {
-            println!("         fix: {fix}");
-        }
-    }
-}
-
 pub async fn run(args: DoctorArgs) -> Exit {
     if let Some(url) = &args.http {
-        return super::doctor_http::run(url, &args).await;
+        let token_file = args.http_token_file.as_deref();
+        return super::doctor_http::run(url, token_file, args.agent.as_deref()).await;
     }
     let settings = match args.connect.resolve() {
         Ok(settings) => settings,

@@ -12,7 +12,9 @@ use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig
 use rmcp::transport::StreamableHttpClientTransport;
 use rmcp::ServiceExt;
 
-use super::doctor::{Check, DoctorArgs, Verdict};
+use std::path::Path;
+
+use super::checks::{Check, Verdict};
 use super::exit::Exit;
 
 /// How long the bridge has to answer.
@@ -26,9 +28,11 @@ const CODEX: &str = include_str!("../../docs/clients/codex.http.config.toml");
 const GEMINI: &str = include_str!("../../docs/clients/gemini.http.settings.json");
 const URL_PLACEHOLDER: &str = "http://127.0.0.1:8765/mcp";
 
-pub async fn run(url: &str, args: &DoctorArgs) -> Exit {
+/// Check the bridge at `url` with the token from `token_file` (`agent`'s line of a
+/// per-agent file), else `$CODEX_BRIDGE_TOKEN`, else the generated file.
+pub async fn run(url: &str, token_file: Option<&Path>, agent: Option<&str>) -> Exit {
     let mut verdict = Verdict { all_ok: true };
-    let (token, from) = match token(args) {
+    let (token, from) = match token(token_file, agent) {
         Ok(found) => found,
         Err(problem) => {
             verdict.record(Check::problem(
@@ -45,9 +49,9 @@ pub async fn run(url: &str, args: &DoctorArgs) -> Exit {
 }
 
 /// The bearer token, and where it came from (for the report; never the token itself).
-fn token(args: &DoctorArgs) -> Result<(String, String), String> {
-    if let Some(file) = &args.http_token_file {
-        let token = crate::mcp::client_token(Some(file), args.agent.as_deref())?;
+fn token(token_file: Option<&Path>, agent: Option<&str>) -> Result<(String, String), String> {
+    if let Some(file) = token_file {
+        let token = crate::mcp::client_token(Some(file), agent)?;
         return Ok((token, file.display().to_string()));
     }
     if let Some(token) = std::env::var(TOKEN_VARIABLE)
@@ -58,7 +62,7 @@ fn token(args: &DoctorArgs) -> Result<(String, String), String> {
         return Ok((token, format!("${TOKEN_VARIABLE}")));
     }
     let path = crate::mcp::generated_token_path()?;
-    let token = crate::mcp::client_token(None, args.agent.as_deref())?;
+    let token = crate::mcp::client_token(None, agent)?;
     Ok((token, path.display().to_string()))
 }
 

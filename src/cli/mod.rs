@@ -14,6 +14,7 @@
 
 mod approve;
 pub mod ask;
+mod checks;
 pub mod doctor;
 mod doctor_http;
 pub mod exit;
