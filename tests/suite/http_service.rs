@@ -157,6 +157,9 @@ async fn the_gate_refuses_what_it_must_with_the_status_the_spec_says() {
         .await;
     assert_eq!(big.status, 413, "{}", &big.body[..big.body.len().min(200)]);
 
+    // Nor is the token on the process list: the bridge is given the file, never the token.
+    let cmdline = std::fs::read(format!("/proc/{}/cmdline", bridge.pid())).expect("cmdline");
+    assert!(!String::from_utf8_lossy(&cmdline).contains(&token));
     let (status, log) = bridge.stop_with_log().await;
     assert!(status.success(), "{status:?}");
     assert!(!log.contains(&token), "the token is in the log");
