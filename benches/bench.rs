@@ -10,6 +10,11 @@
 //! 3. `exec`: a fresh `codex exec` (`codex exec resume`) process per call, as the bridges that
 //!    spawn Codex per call do.
 //!
+//! And, for the shared service (issue 14), `http`: 20 agents, each its own rmcp client over
+//! streamable HTTP with its own token, against one `serve --http` bridge, 10 `codex_ask` each,
+//! against 20 concurrent callers on one stdio bridge doing the same work; per-call p50 of
+//! HTTP over stdio.
+//!
 //! It prints p50 / p90 per operation with ratios against the floor, the bridge's start-up time,
 //! CPU and memory, and whether each target of issue 7 is MET or MISSED. Targets do not change
 //! the exit status (they are measurements, not timed tests); a wrong answer or a failure does.
@@ -44,6 +49,8 @@ use rmcp::model::{
     CallToolRequestParams, ClientCapabilities, ClientConfig, Implementation, ProtocolVersion,
 };
 use rmcp::service::RunningService;
+use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
+use rmcp::transport::StreamableHttpClientTransport;
 use rmcp::{ClientHandler, RoleClient, ServiceExt};
 use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -77,6 +84,11 @@ pub struct Config {
     pub rss_threads: usize,
     /// Whether `codex exec` is measured (slow, and 150 MB per process).
     pub exec: bool,
+    /// Agents on the shared HTTP bridge (and concurrent callers on the stdio one), the calls
+    /// each makes, and how many times the pair of runs is repeated (interleaved).
+    pub agents: usize,
+    pub agent_calls: usize,
+    pub agent_rounds: usize,
 }
 
 impl Config {
@@ -92,6 +104,9 @@ impl Config {
             start_samples: 10,
             rss_threads: 200,
             exec: true,
+            agents: 20,
+            agent_calls: 10,
+            agent_rounds: 2,
         }
     }
 
@@ -107,6 +122,9 @@ impl Config {
             start_samples: 2,
             rss_threads: 12,
             exec: false,
+            agents: 3,
+            agent_calls: 2,
+            agent_rounds: 1,
         }
     }
 
@@ -232,6 +250,8 @@ pub async fn run(config: &Config, out: &mut dyn Write) -> Result<(), String> {
                     }
                     None => continue,
                 },
+                // The shared service is measured in its own section.
+                Client::Http => continue,
             };
             check(&mut wrong, &prompt, &text, &expected);
             if measured {
@@ -268,6 +288,8 @@ pub async fn run(config: &Config, out: &mut dyn Write) -> Result<(), String> {
                     }
                     _ => continue,
                 },
+                // The shared service is measured in its own section.
+                Client::Http => continue,
             };
             check(&mut wrong, &prompt, &text, &expected);
             if measured {
@@ -313,7 +335,7 @@ pub async fn run(config: &Config, out: &mut dyn Write) -> Result<(), String> {
                         .map(|result| result.text)
                         .collect()
                 }
-                Client::Exec => unreachable!("filtered out"),
+                Client::Exec | Client::Http => unreachable!("not in this rotation"),
             };
             let elapsed = started.elapsed();
             for (prompt, text) in prompts.iter().zip(&texts) {
@@ -345,7 +367,7 @@ pub async fn run(config: &Config, out: &mut dyn Write) -> Result<(), String> {
                     bridge_threads += FANOUT;
                     bridge.fanout(&workspace, &prompt, FANOUT).await
                 }
-                Client::Exec => unreachable!("filtered out"),
+                Client::Exec | Client::Http => unreachable!("filtered out"),
             };
             let elapsed = started.elapsed();
             if texts.len() != FANOUT {
@@ -372,7 +394,7 @@ pub async fn run(config: &Config, out: &mut dyn Write) -> Result<(), String> {
                         wrong.push(format!("{topic}: {result}"));
                     }
                 }
-                Client::Exec => unreachable!("filtered out"),
+                Client::Exec | Client::Http => unreachable!("filtered out"),
             }
             report.sample(BRAINSTORM, client, started.elapsed());
         }
@@ -420,6 +442,8 @@ pub async fn run(config: &Config, out: &mut dyn Write) -> Result<(), String> {
                     }
                     None => continue,
                 },
+                // The shared service is measured in its own section.
+                Client::Http => continue,
             };
             check_len(&mut wrong, &prompt, &text, config.deltas);
             report.sample(&stream_name, client, elapsed);
@@ -452,6 +476,72 @@ pub async fn run(config: &Config, out: &mut dyn Write) -> Result<(), String> {
     tokio::time::sleep(Duration::from_millis(500)).await;
     let used_rss_main = rss_bytes(bridge.pid, "VmRSS");
     bridge.stop().await;
+
+    // --- several agents: one HTTP bridge vs one stdio bridge, the same work -------------------
+    progress(&format!(
+        "{} agents x {} calls over HTTP vs {} callers on stdio",
+        config.agents, config.agent_calls, config.agents
+    ));
+    let agents_name = agents_operation(config);
+    let shared = HttpBridge::spawn(&env, config.agents).await;
+    let single = BridgeProcess::spawn(&env).await;
+    let warm = ask_on(&shared.clients[0], &workspace, "warm up http").await?;
+    check(
+        &mut wrong,
+        "http warm-up",
+        &warm.text,
+        "answer: warm up http",
+    );
+    let warm = single.ask(&workspace, "warm up stdio").await;
+    check(
+        &mut wrong,
+        "stdio warm-up",
+        &warm.text,
+        "answer: warm up stdio",
+    );
+    for round in 0..config.agent_rounds {
+        // Alternate which goes first, so drift in the machine's load hits both alike.
+        let order = if round % 2 == 0 {
+            [Client::Http, Client::Bridge]
+        } else {
+            [Client::Bridge, Client::Http]
+        };
+        for client in order {
+            let callers: Vec<&RunningService<RoleClient, BenchClient>> = match client {
+                Client::Http => shared.clients.iter().collect(),
+                _ => std::iter::repeat_n(&single.client, config.agents).collect(),
+            };
+            let work = callers.into_iter().enumerate().map(|(agent, caller)| {
+                let workspace = &workspace;
+                async move {
+                    let mut timings = Vec::new();
+                    for call in 0..config.agent_calls {
+                        let prompt =
+                            format!("agent {agent} call {call} round {round} {}", client.name());
+                        let (elapsed, result) = timed(ask_on(caller, workspace, &prompt)).await;
+                        timings.push((prompt, elapsed, result));
+                    }
+                    timings
+                }
+            });
+            for timings in futures_util::future::join_all(work).await {
+                for (prompt, elapsed, result) in timings {
+                    match result {
+                        Ok(result) => check(
+                            &mut wrong,
+                            &prompt,
+                            &result.text,
+                            &format!("answer: {prompt}"),
+                        ),
+                        Err(error) => wrong.push(format!("{prompt}: {error}")),
+                    }
+                    report.sample(&agents_name, client, elapsed);
+                }
+            }
+        }
+    }
+    shared.stop().await;
+    single.stop().await;
 
     // --- start-up: fresh bridges, timed to an answered tools/list ---------------------------
     progress("bridge start-up");
@@ -566,6 +656,8 @@ enum Client {
     Direct,
     Bridge,
     Exec,
+    /// The bridge as a shared HTTP service (`serve --http`), one client per agent.
+    Http,
 }
 
 impl Client {
@@ -574,8 +666,17 @@ impl Client {
             Client::Direct => "direct",
             Client::Bridge => "bridge",
             Client::Exec => "exec",
+            Client::Http => "http",
         }
     }
+}
+
+/// The name of the several-agents operation in the report.
+fn agents_operation(config: &Config) -> String {
+    format!(
+        "{} agents x {} codex_ask (per call)",
+        config.agents, config.agent_calls
+    )
 }
 
 /// The order of the clients in iteration `i`: all six orders in turn, so each client runs
@@ -1171,6 +1272,132 @@ impl BridgeProcess {
     }
 }
 
+/// `codex_ask` through `client` (any transport); an error when the call failed or the turn
+/// did not complete.
+async fn ask_on(
+    client: &RunningService<RoleClient, BenchClient>,
+    cwd: &str,
+    prompt: &str,
+) -> Result<TurnOutcome, String> {
+    let params = CallToolRequestParams::new("codex_ask").with_arguments(
+        json!({"prompt": prompt, "cwd": cwd})
+            .as_object()
+            .cloned()
+            .unwrap_or_default(),
+    );
+    let result = client
+        .call_tool(params)
+        .await
+        .map_err(|e| format!("codex_ask failed: {e}"))?;
+    let structured = result.structured_content.unwrap_or(Value::Null);
+    if structured["status"] != "completed" {
+        return Err(format!("codex_ask did not complete: {structured}"));
+    }
+    Ok(TurnOutcome {
+        thread_id: structured["thread_id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+        text: structured["text"].as_str().unwrap_or_default().to_string(),
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2b. codex-bridge as a shared service over MCP streamable HTTP
+
+/// `codex-bridge serve --http 127.0.0.1:0` with a per-agent token file, and one rmcp client
+/// over HTTP per agent.
+struct HttpBridge {
+    clients: Vec<RunningService<RoleClient, BenchClient>>,
+    child: Child,
+    dir: tempfile::TempDir,
+}
+
+impl HttpBridge {
+    async fn spawn(env: &CodexEnv, agents: usize) -> HttpBridge {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("bridge dir");
+        let tokens: Vec<String> = (0..agents)
+            .map(|n| format!("bench-token-{n:02}-{}", std::process::id()))
+            .collect();
+        let file = dir.path().join("tokens");
+        let lines: String = tokens
+            .iter()
+            .enumerate()
+            .map(|(n, token)| format!("agent{n:02} {token}\n"))
+            .collect();
+        std::fs::write(&file, lines).expect("write the token file");
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+        let log = dir.path().join("bridge.stderr");
+        let stderr = std::fs::File::create(&log).expect("stderr file");
+        let child = Command::new(BridgeProcess::binary())
+            .args(["serve", "--http", "127.0.0.1:0", "--http-token-file"])
+            .arg(&file)
+            .arg("--allowed-root")
+            .arg(env.workspace.path())
+            .envs(env.envs())
+            .env("CODEX_BIN", codex_bin())
+            .current_dir(env.workspace.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(stderr)
+            .kill_on_drop(true)
+            .spawn()
+            .expect("spawn codex-bridge serve --http");
+        let mut url = None;
+        for _ in 0..400 {
+            let said = std::fs::read_to_string(&log).unwrap_or_default();
+            url = said
+                .lines()
+                .find_map(|line| line.split("serving MCP over HTTP at ").nth(1))
+                .map(|url| url.trim().to_string());
+            if url.is_some() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        let url = url.expect("the HTTP bridge printed where it listens");
+        let mut clients = Vec::new();
+        for token in tokens {
+            let config =
+                StreamableHttpClientTransportConfig::with_uri(url.clone()).auth_header(token);
+            let client = BenchClient
+                .serve(StreamableHttpClientTransport::from_config(config))
+                .await
+                .expect("MCP initialize over HTTP");
+            clients.push(client);
+        }
+        HttpBridge {
+            clients,
+            child,
+            dir,
+        }
+    }
+
+    /// Close every session, then SIGTERM (the bridge ends its app-server and exits).
+    async fn stop(mut self) {
+        for client in self.clients.drain(..) {
+            let _ = client.cancel().await;
+        }
+        if let Some(pid) = self.child.id() {
+            // SAFETY: a plain signal to the bridge this benchmark started.
+            unsafe {
+                libc::kill(pid as i32, libc::SIGTERM);
+            }
+        }
+        if tokio::time::timeout(Duration::from_secs(15), self.child.wait())
+            .await
+            .is_err()
+        {
+            eprintln!(
+                "bench: the HTTP bridge did not exit within 15 s of SIGTERM; killing it ({})",
+                self.dir.path().display()
+            );
+            let _ = self.child.kill().await;
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // 3. `codex exec` per call
 
@@ -1412,12 +1639,13 @@ fn render(
         stream.to_string(),
         "start to tools/list answered".to_string(),
         MCP_HOP.to_string(),
+        agents_operation(config),
     ];
     for operation in &operations {
         let floor = report
             .stats(operation, Client::Direct)
             .map(|(p50, _, _)| p50);
-        for client in [Client::Direct, Client::Bridge, Client::Exec] {
+        for client in [Client::Direct, Client::Bridge, Client::Exec, Client::Http] {
             let Some((p50, p90, n)) = report.stats(operation, client) else {
                 continue;
             };
@@ -1489,6 +1717,15 @@ fn render(
             ),
         );
     }
+    let agents = agents_operation(config);
+    let r = ratio(&agents, Client::Http, Client::Bridge);
+    target(
+        r.map(|r| r <= 1.05),
+        format!(
+            "{agents}: HTTP bridge/stdio bridge p50 <= 1.05 (is {})",
+            show(r)
+        ),
+    );
     let r = ratio(concurrent, Client::Bridge, Client::Direct);
     target(
         r.map(|r| r <= 1.1),

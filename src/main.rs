@@ -1,4 +1,5 @@
-//! The `codex-bridge` command: `serve` runs the MCP server on stdio; `ask`, `repl`,
+//! The `codex-bridge` command: `serve` runs the MCP server on stdio (or, with `--http`, as
+//! a local HTTP service many agents share); `ask`, `repl`,
 //! `threads` and `doctor` are the command-line client (`codex_bridge::cli`).
 //!
 //! Logs go to stderr (stdout belongs to MCP in `serve`, and to answers in the client);
@@ -11,7 +12,7 @@ use clap::{Parser, Subcommand};
 use codex_bridge::bridge::ops::Bridge;
 use codex_bridge::bridge::words::Door;
 use codex_bridge::cli;
-use codex_bridge::cli::flags::{CeilingArgs, ConnectArgs, WaitArgs};
+use codex_bridge::cli::flags::{CeilingArgs, ConnectArgs, HttpArgs, WaitArgs};
 use codex_bridge::codex::client::CodexClient;
 use codex_bridge::codex::connection::ConnectionOptions;
 use codex_bridge::mcp;
@@ -35,7 +36,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run the MCP server on stdio (what an MCP client config launches).
+    /// Run the MCP server on stdio (what an MCP client config launches), or with --http as
+    /// a local service many agents share.
     Serve {
         #[command(flatten)]
         connect: ConnectArgs,
@@ -43,6 +45,8 @@ enum Command {
         ceilings: CeilingArgs,
         #[command(flatten)]
         waits: WaitArgs,
+        #[command(flatten)]
+        http: HttpArgs,
     },
     /// Ask Codex once and print the answer (streamed, plain or JSON). Exit codes: 0 ok,
     /// 1 turn failed or interrupted, 2 bad arguments, 3 Codex unreachable, 4 timeout,
@@ -108,13 +112,15 @@ async fn run(cli: Cli) -> ExitCode {
             connect,
             ceilings,
             waits,
+            http,
         } => {
             let ceilings = ceilings
                 .resolve()
                 .and_then(|ceilings| waits.apply(ceilings));
-            let (settings, ceilings) = match (connect.resolve(), ceilings) {
-                (Ok(settings), Ok(ceilings)) => (settings, ceilings),
-                (Err(error), _) | (_, Err(error)) => {
+            let http = http.resolve(std::time::Duration::from_secs(waits.max_wait_seconds));
+            let (settings, ceilings, http) = match (connect.resolve(), ceilings, http) {
+                (Ok(settings), Ok(ceilings), Ok(http)) => (settings, ceilings, http),
+                (Err(error), _, _) | (_, Err(error), _) | (_, _, Err(error)) => {
                     eprintln!("codex-bridge: {}", error.describe(Door::Cli));
                     return ExitCode::from(2);
                 }
@@ -132,7 +138,11 @@ async fn run(cli: Cli) -> ExitCode {
                     return ExitCode::from(1);
                 }
             };
-            match mcp::transport::stdio::serve(server, signals()).await {
+            let served = match http {
+                Some(options) => mcp::transport::http::serve(server, options, signals()).await,
+                None => mcp::transport::stdio::serve(server, signals()).await,
+            };
+            match served {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(error) => {
                     eprintln!("codex-bridge: {error}");

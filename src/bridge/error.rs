@@ -4,6 +4,7 @@
 //! shows it ([`BridgeError::describe`]), because the reader is usually a model deciding its
 //! next tool call, or a person at a terminal.
 
+use super::caller::OwnedAction;
 use super::words::Door;
 use crate::codex::error::CodexError;
 
@@ -19,6 +20,15 @@ pub enum BridgeError {
     NotFound(String),
     /// Codex refused, failed or could not be reached.
     Codex(CodexError),
+    /// The turn belongs to another agent: only its owner may `action` it without `force`
+    /// (see [`super::ops::Bridge::check_owner`]).
+    NotOwner {
+        action: OwnedAction,
+        thread_id: String,
+        turn_id: String,
+        /// The owner's name (`started_by`).
+        owner: String,
+    },
 }
 
 impl From<CodexError> for BridgeError {
@@ -57,6 +67,16 @@ impl BridgeError {
             } => problem.clone(),
             BridgeError::NotFound(message) => message.clone(),
             BridgeError::Codex(error) => describe_codex(error, door),
+            BridgeError::NotOwner {
+                action,
+                thread_id,
+                turn_id,
+                owner,
+            } => format!(
+                "turn {turn_id} on thread {thread_id} was started by {owner}, another agent: only its owner may {verb} it. {next}",
+                verb = action.verb(),
+                next = door.not_owner(action.verb(), thread_id, turn_id),
+            ),
         }
     }
 }

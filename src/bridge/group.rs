@@ -2,8 +2,9 @@
 //! core ([`super::watch`]) with a member watcher of its own.
 //!
 //! A member reports to the call's watcher as one combined line ([`Watcher::note`]),
-//! throttled to the call's interval; it stops when the call stops (each member then
-//! interrupts its own turn, as a single call would); and it does not ask a human: several
+//! throttled to the call's interval; it stops when the call stops, for the same reason (each
+//! member then interrupts its own turn, or only stops waiting, as a single call would); and
+//! it does not ask a human: several
 //! turns asking at once through one call would interleave, so a request stays pending on
 //! its turn (listed in the turn's `running` result) until a `codex_wait` on that turn asks,
 //! or its deadline declines it.
@@ -45,6 +46,8 @@ pub async fn run(
     watcher: &mut dyn Watcher,
 ) -> GroupWatched {
     let stop = CancellationToken::new();
+    // Why the call stopped, for every member: a dropped connection only stops the waiting.
+    let why: Arc<std::sync::OnceLock<Stop>> = Arc::default();
     let (lines, mut updates) = mpsc::unbounded_channel::<(usize, String)>();
     let labels: Vec<String> = members.iter().map(|m| m.label.clone()).collect();
     let runs = members.into_iter().enumerate().map(|(index, member)| {
@@ -52,6 +55,7 @@ pub async fn run(
             index,
             lines: lines.clone(),
             stop: stop.clone(),
+            why: why.clone(),
         };
         async move { watch::run(client, member.start, deadline, &mut member_watcher).await }
     });
@@ -82,6 +86,7 @@ pub async fn run(
             }
             caught = watcher.stopped(), if stopped.is_none() => {
                 stopped = Some(caught);
+                let _ = why.set(caught);
                 stop.cancel();
             }
         }
@@ -103,6 +108,7 @@ struct MemberWatcher {
     index: usize,
     lines: mpsc::UnboundedSender<(usize, String)>,
     stop: CancellationToken,
+    why: Arc<std::sync::OnceLock<Stop>>,
 }
 
 impl Watcher for MemberWatcher {
@@ -125,7 +131,7 @@ impl Watcher for MemberWatcher {
     fn stopped(&mut self) -> Pin<Box<dyn Future<Output = Stop> + Send + '_>> {
         Box::pin(async move {
             self.stop.cancelled().await;
-            Stop::Cancelled
+            self.why.get().copied().unwrap_or(Stop::Cancelled)
         })
     }
 }

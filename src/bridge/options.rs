@@ -171,6 +171,7 @@ pub fn prepare(
             output_schema: options.output_schema.clone(),
             approver: Arc::new(approver),
             holder: None,
+            started_by: caller.agent.clone(),
         },
         wait,
     })

@@ -9,10 +9,15 @@
 //! human.
 //!
 //! Asking follows the lifecycle of an `ask` request: a request stays pending on the turn
-//! until its deadline or the turn's end, whatever the calls do; while a call watches, it
-//! asks the human (one watching call per request at a time); when it stops watching, its
-//! question is withdrawn (the asker's future is dropped) and a late answer is ignored, but
-//! the request stays pending for the next watching call.
+//! until its deadline or the turn's end, whatever the calls do; while a call of the turn's
+//! owner watches, it asks the human (one watching call per request at a time); when it
+//! stops watching, its question is withdrawn (the asker's future is dropped) and a late
+//! answer is ignored, but the request stays pending for the owner's next watching call.
+//!
+//! Several agents may watch one turn ([`Role`]): progress goes to every watching call, but
+//! only the owner's calls ask the human, and a call that stops interrupts the turn only
+//! when its caller owns it and cancelled; a caller that went away without a word
+//! ([`Stop::Disconnected`]) just stopped waiting.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -39,8 +44,11 @@ const START_GRACE: Duration = Duration::from_secs(3);
 /// Why the caller stopped watching.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stop {
-    /// The call was cancelled (MCP `notifications/cancelled`, the client left).
+    /// The call was cancelled (MCP `notifications/cancelled`, the client closed its stdio).
     Cancelled,
+    /// The caller's connection went away without cancelling (an HTTP client that
+    /// disconnected): it stopped waiting; the turn goes on and its owner can come back.
+    Disconnected,
     /// A signal reached the command line.
     Signal(Caught),
 }
@@ -57,6 +65,29 @@ pub enum Ending {
     /// A human must answer these requests, and this watcher hands them back to its caller
     /// to ask ([`Asking::Return`]).
     InputRequired(Vec<PendingView>),
+}
+
+/// Whether the watching call's caller owns the turn (started it; see
+/// [`super::caller::Caller::owns`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// The owner: its calls ask the human, and its cancelled call interrupts the turn.
+    Owner,
+    /// Another agent: it sees progress and the result, never asks, and leaving never
+    /// interrupts the turn.
+    Onlooker,
+}
+
+/// Whether a call that ended this way interrupts its turn.
+fn interrupts(ending: &Ending, deadline: &Deadline, role: Role) -> bool {
+    match ending {
+        Ending::Finished | Ending::InputRequired(_) => false,
+        Ending::Stopped(Stop::Cancelled) => role == Role::Owner,
+        Ending::Stopped(Stop::Disconnected) => false,
+        // The bridge (or the command line) is going down: nothing may keep running.
+        Ending::Stopped(Stop::Signal(_)) => true,
+        Ending::DeadlinePassed => deadline.then == OnDeadline::Interrupt,
+    }
 }
 
 /// What happens to the turn when the deadline passes.
@@ -141,7 +172,7 @@ pub enum Watched {
     Abandoned(Ending),
 }
 
-/// Start a turn and watch it.
+/// Start a turn and watch it (the caller that starts a turn owns it).
 pub async fn run(
     client: &CodexClient,
     start: impl Future<Output = Result<Arc<TurnHandle>, CodexError>>,
@@ -164,8 +195,11 @@ pub async fn run(
         Err(ending) => match tokio::time::timeout(START_GRACE, start).await {
             Ok(Ok(handle)) => {
                 watcher.started(&handle);
-                let before_stop = Some(Box::new(handle.snapshot()));
-                client.interrupt_quietly(&handle).await;
+                let mut before_stop = None;
+                if interrupts(&ending, &deadline, Role::Owner) {
+                    before_stop = Some(Box::new(handle.snapshot()));
+                    client.interrupt_quietly(&handle).await;
+                }
                 watcher.progress(&handle, true);
                 return Watched::Ran {
                     handle,
@@ -177,7 +211,7 @@ pub async fn run(
         },
     };
     watcher.started(&handle);
-    let (ending, before_stop) = watch(client, &handle, deadline, watcher).await;
+    let (ending, before_stop) = watch(client, &handle, deadline, watcher, Role::Owner).await;
     Watched::Ran {
         handle,
         ending,
@@ -186,22 +220,18 @@ pub async fn run(
 }
 
 /// Watch a turn that exists until it ends, the deadline passes, the caller stops or (for a
-/// returning asker) a human must answer; interrupt it when the caller stopped (or the
-/// deadline says so). Returns why, and the turn as it was before an interrupt.
+/// returning asker) a human must answer; interrupt it when its owner cancelled (or the
+/// deadline says so, or a signal). Returns why, and the turn as it was before an interrupt.
 pub async fn watch(
     client: &CodexClient,
     handle: &Arc<TurnHandle>,
     deadline: Deadline,
     watcher: &mut dyn Watcher,
+    role: Role,
 ) -> (Ending, Option<Box<TurnSnapshot>>) {
-    let ending = follow(handle, deadline.at, watcher).await;
-    let interrupt = match &ending {
-        Ending::Finished | Ending::InputRequired(_) => false,
-        Ending::Stopped(_) => true,
-        Ending::DeadlinePassed => deadline.then == OnDeadline::Interrupt,
-    };
+    let ending = follow(handle, deadline.at, watcher, role).await;
     let mut before_stop = None;
-    if interrupt {
+    if interrupts(&ending, &deadline, role) {
         tracing::info!(thread_id = %handle.thread_id, turn_id = %handle.turn_id, ?ending, "interrupting the turn");
         before_stop = Some(Box::new(handle.snapshot()));
         // The interrupt waits (briefly) for `turn/completed`, so the final report says
@@ -279,9 +309,14 @@ async fn follow(
     handle: &Arc<TurnHandle>,
     deadline: Option<Instant>,
     watcher: &mut dyn Watcher,
+    role: Role,
 ) -> Ending {
     let interval = watcher.progress_interval();
-    let asking = watcher.asking();
+    // Only the owner is asked; another agent never answers the owner's requests.
+    let asking = match role {
+        Role::Owner => watcher.asking(),
+        Role::Onlooker => Asking::No,
+    };
     let mut questions = OpenQuestions {
         turn: handle.clone(),
         watcher: NEXT_WATCHER.fetch_add(1, Ordering::Relaxed),

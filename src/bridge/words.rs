@@ -114,6 +114,16 @@ impl Door {
         }
     }
 
+    /// What to do about another agent's running turn one may not `verb` without force.
+    pub fn not_owner(self, verb: &str, thread_id: &str, turn_id: &str) -> String {
+        match self {
+            Door::Mcp => format!(
+                "Wait for it with codex_wait {{thread_id: \"{thread_id}\", turn_id: \"{turn_id}\"}}, or pass force: true to {verb} it anyway"
+            ),
+            Door::Cli => "Wait for it to finish, then try again".to_string(),
+        }
+    }
+
     /// How to page on from a listing.
     pub fn next_page(self) -> &'static str {
         match self {

@@ -135,6 +135,7 @@ pub async fn run(args: AskArgs, signals: &mut Signals) -> Exit {
         None => Asking::No,
     };
     let caller = Caller {
+        agent: None,
         can_ask: asker.is_some(),
         roots: None,
     };
@@ -217,7 +218,7 @@ pub async fn run(args: AskArgs, signals: &mut Signals) -> Exit {
         (Ok(TurnOutcome::Abandoned(ending)), _) => {
             let exit = match ending {
                 Ending::Stopped(Stop::Signal(caught)) => Exit::for_signal(caught),
-                Ending::Stopped(Stop::Cancelled)
+                Ending::Stopped(Stop::Cancelled | Stop::Disconnected)
                 | Ending::DeadlinePassed
                 | Ending::Finished
                 | Ending::InputRequired(_) => Exit::Timeout,
@@ -271,6 +272,8 @@ fn explain_ending(result: &mut TurnResult, ending: &Ending, timeout: f64) {
             caught.name()
         ),
         Ending::Stopped(Stop::Cancelled) => "codex-bridge interrupted the turn".to_string(),
+        // The command line has no connection to lose; worded for completeness.
+        Ending::Stopped(Stop::Disconnected) => "codex-bridge stopped waiting".to_string(),
         Ending::InputRequired(_) => "the turn waits for a human's answer".to_string(),
     };
     result.error = Some(why);
@@ -280,7 +283,9 @@ fn exit_for(result: &TurnResult, ending: &Ending) -> Exit {
     match ending {
         Ending::DeadlinePassed => Exit::Timeout,
         Ending::Stopped(Stop::Signal(caught)) => Exit::for_signal(*caught),
-        Ending::Stopped(Stop::Cancelled) | Ending::InputRequired(_) => Exit::TurnFailed,
+        Ending::Stopped(Stop::Cancelled | Stop::Disconnected) | Ending::InputRequired(_) => {
+            Exit::TurnFailed
+        }
         Ending::Finished => match result.status {
             TurnPhase::Completed => Exit::Success,
             TurnPhase::Failed | TurnPhase::Interrupted | TurnPhase::Running => Exit::TurnFailed,
@@ -338,6 +343,7 @@ mod tests {
         let result = TurnResult {
             thread_id: "t".into(),
             turn_id: "u".into(),
+            started_by: None,
             status: TurnPhase::Interrupted,
             text: String::new(),
             structured: None,

@@ -6,6 +6,9 @@
 //! its Codex version against the tested range; its auth state (`account/read`); the MCP side
 //! (`codex-bridge serve` spawned and driven by an MCP client, which must list every tool this
 //! build serves).
+//!
+//! With `--http URL` it checks a running `serve --http` bridge instead ([`super::doctor_http`])
+//! and prints the HTTP client configurations for it.
 
 use std::path::Path;
 use std::process::Stdio;
@@ -15,6 +18,7 @@ use clap::Args;
 use rmcp::ServiceExt;
 use serde_json::Value;
 
+use super::checks::{Check, Verdict};
 use super::exit::Exit;
 use super::flags::ConnectArgs;
 use crate::codex::connection::{Connection, ConnectionOptions};
@@ -29,76 +33,27 @@ const MCP_TIMEOUT: Duration = Duration::from_secs(20);
 pub struct DoctorArgs {
     #[command(flatten)]
     pub connect: ConnectArgs,
-}
 
-/// Whether every check so far passed.
-struct Verdict {
-    all_ok: bool,
-}
+    /// Check the running `codex-bridge serve --http` bridge whose MCP endpoint is URL (e.g.
+    /// http://127.0.0.1:8765/mcp) and print the client configurations for it.
+    #[arg(long, value_name = "URL")]
+    pub http: Option<String>,
 
-impl Verdict {
-    fn record(&mut self, check: Check) {
-        check.print();
-        self.all_ok &= check.ok;
-    }
-}
+    /// The token file to take the bearer token from (default: $CODEX_BRIDGE_TOKEN, else the
+    /// token file the bridge generates).
+    #[arg(long, value_name = "FILE", requires = "http")]
+    pub http_token_file: Option<std::path::PathBuf>,
 
-/// One check's verdict.
-struct Check {
-    name: &'static str,
-    ok: bool,
-    detail: String,
-    fix: Option<String>,
-    /// Shown as `note`: neither ok nor a problem.
-    note: bool,
-}
-
-impl Check {
-    fn ok(name: &'static str, detail: impl Into<String>) -> Check {
-        Check {
-            name,
-            ok: true,
-            detail: detail.into(),
-            fix: None,
-            note: false,
-        }
-    }
-
-    /// Worth knowing, but no problem.
-    fn note(name: &'static str, detail: impl Into<String>) -> Check {
-        Check {
-            name,
-            ok: true,
-            detail: detail.into(),
-            fix: None,
-            note: true,
-        }
-    }
-
-    fn problem(name: &'static str, detail: impl Into<String>, fix: impl Into<String>) -> Check {
-        Check {
-            name,
-            ok: false,
-            detail: detail.into(),
-            fix: Some(fix.into()),
-            note: false,
-        }
-    }
-
-    fn print(&self) {
-        let mark = match (self.ok, self.note) {
-            (true, false) => "ok     ",
-            (true, true) => "note   ",
-            (false, _) => "PROBLEM",
-        };
-        println!("{mark}  {}: {}", self.name, self.detail);
-        if let Some(fix) = &self.fix {
-            println!("         fix: {fix}");
-        }
-    }
+    /// Whose token to use from a per-agent token file (default: the first agent's).
+    #[arg(long, value_name = "NAME", requires = "http")]
+    pub agent: Option<String>,
 }
 
 pub async fn run(args: DoctorArgs) -> Exit {
+    if let Some(url) = &args.http {
+        let token_file = args.http_token_file.as_deref();
+        return super::doctor_http::run(url, token_file, args.agent.as_deref()).await;
+    }
     let settings = match args.connect.resolve() {
         Ok(settings) => settings,
         Err(error) => return super::exit::report_error(&error),

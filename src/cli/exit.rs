@@ -47,7 +47,9 @@ impl Exit {
     /// The exit code for an error that stopped a command before (or instead of) a turn.
     pub fn for_error(error: &BridgeError) -> Exit {
         match error {
-            BridgeError::InvalidArgument { .. } | BridgeError::NotFound(_) => Exit::Usage,
+            BridgeError::InvalidArgument { .. }
+            | BridgeError::NotFound(_)
+            | BridgeError::NotOwner { .. } => Exit::Usage,
             BridgeError::Codex(codex) => Exit::for_codex(codex),
         }
     }

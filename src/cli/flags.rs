@@ -1,9 +1,11 @@
 //! The operator's flags (and their environment variables), shared by `serve` and the
-//! client commands: how to reach Codex, and the ceilings no tool call can exceed.
+//! client commands: how to reach Codex, the ceilings no tool call can exceed, and (`serve`
+//! only) the waits and the HTTP service.
 //!
 //! Clap parses them here; what they mean is resolved into the layers below
 //! ([`LinkSettings`] for the app-server client, [`Ceilings`] for the bridge).
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -15,6 +17,7 @@ use crate::bridge::error::BridgeError;
 use crate::bridge::sandbox::Sandbox;
 use crate::codex::daemon;
 use crate::codex::link::{self, Link, LinkSettings, Transport};
+use crate::mcp::HttpOptions;
 
 /// Flags shared by every subcommand that talks to Codex.
 #[derive(Debug, Clone, Args)]
@@ -244,4 +247,90 @@ pub fn transport_parser() -> impl TypedValueParser<Value = Transport> {
     PossibleValuesParser::new(Transport::ALL.map(Transport::word)).try_map(|word: String| {
         Transport::from_word(&word).ok_or_else(|| format!("unknown link {word}"))
     })
+}
+
+/// `serve --http`: the bridge as a local HTTP service many agents share (`serve` only).
+#[derive(Debug, Clone, Args)]
+pub struct HttpArgs {
+    /// Serve MCP over streamable HTTP at ADDR (`127.0.0.1:8765`, `localhost:8765`; port 0
+    /// takes a free port and prints it) instead of stdio: one bridge, one Codex, shared by
+    /// every agent that connects. The endpoint is http://ADDR/mcp.
+    #[arg(long, env = "CODEX_BRIDGE_HTTP", value_name = "ADDR", value_parser = parse_listen_addr)]
+    pub http: Option<SocketAddr>,
+
+    /// File of bearer tokens: one token shared by every agent, or lines of `AGENT_NAME
+    /// TOKEN` (each agent its own token and name). Must not be readable by others. Default:
+    /// a token the bridge generates once and keeps in
+    /// $XDG_STATE_HOME/codex-bridge/http-token (~/.local/state/...).
+    #[arg(
+        long,
+        env = "CODEX_BRIDGE_HTTP_TOKEN_FILE",
+        value_name = "FILE",
+        requires = "http"
+    )]
+    pub http_token_file: Option<PathBuf>,
+
+    /// Allow --http on an address that is not loopback. The bridge has no TLS: put a TLS
+    /// reverse proxy in front, and read the README on what is not protected.
+    #[arg(long, requires = "http")]
+    pub http_allow_remote: bool,
+
+    /// Accept requests whose Host header names HOST (repeatable; loopback names and the
+    /// address listened on are always accepted). A guard against DNS rebinding.
+    #[arg(long = "http-allowed-host", value_name = "HOST", requires = "http")]
+    pub http_allowed_hosts: Vec<String>,
+
+    /// Accept requests that carry this Origin header (repeatable, e.g.
+    /// http://localhost:3000). By default any request with an Origin (a web page) is
+    /// refused.
+    #[arg(long = "http-allowed-origin", value_name = "ORIGIN", requires = "http")]
+    pub http_allowed_origins: Vec<String>,
+
+    /// Drop an MCP session that exchanged no message for this long (default: 300 more
+    /// than --max-wait-seconds). A call in flight keeps its session alive.
+    #[arg(long, value_name = "SECONDS", requires = "http")]
+    pub http_session_idle_seconds: Option<u64>,
+}
+
+/// How long an idle HTTP session lives beyond the longest wait, by default.
+const SESSION_IDLE_MARGIN: Duration = Duration::from_secs(300);
+
+impl HttpArgs {
+    /// The HTTP transport's options, or `None` for stdio. `max_wait`: the longest a call
+    /// may wait (`--max-wait-seconds`).
+    pub fn resolve(&self, max_wait: Duration) -> Result<Option<HttpOptions>, BridgeError> {
+        let Some(addr) = self.http else {
+            return Ok(None);
+        };
+        let session_idle = match self.http_session_idle_seconds {
+            Some(seconds) => Duration::from_secs(seconds),
+            None => max_wait + SESSION_IDLE_MARGIN,
+        };
+        let options = HttpOptions {
+            addr,
+            allow_remote: self.http_allow_remote,
+            token_file: self.http_token_file.clone(),
+            allowed_hosts: self.http_allowed_hosts.clone(),
+            allowed_origins: self.http_allowed_origins.clone(),
+            session_idle,
+        };
+        options.check().map_err(BridgeError::invalid)?;
+        Ok(Some(options))
+    }
+}
+
+/// `IP:PORT`, `[IPv6]:PORT` or `localhost:PORT`.
+fn parse_listen_addr(text: &str) -> Result<SocketAddr, String> {
+    if let Ok(addr) = text.parse::<SocketAddr>() {
+        return Ok(addr);
+    }
+    match text.rsplit_once(':') {
+        Some((host, port)) if host.eq_ignore_ascii_case("localhost") => port
+            .parse::<u16>()
+            .map(|port| SocketAddr::from(([127, 0, 0, 1], port)))
+            .map_err(|_| format!("{port:?} is not a port number")),
+        _ => Err(format!(
+            "{text:?} is not an address to listen on: give IP:PORT such as 127.0.0.1:8765"
+        )),
+    }
 }

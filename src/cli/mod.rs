@@ -5,7 +5,9 @@
 //! - [`repl`]: many prompts on one thread and one connection.
 //! - [`threads`]: list threads; [`thread_actions`]: read, fork, rename, archive, unarchive,
 //!   revert, compact one. [`review`]: Codex's code review (a CI gate with `--fail-on`).
-//!   [`models`]: the model catalog. [`multi`]: `brainstorm` and `fanout`. [`doctor`]: check the installation, print the MCP config.
+//!   [`models`]: the model catalog. [`multi`]: `brainstorm` and `fanout`. [`doctor`]: check
+//!   the installation, print the MCP config ([`doctor_http`]: check a running HTTP bridge,
+//!   print the HTTP configs).
 //! - [`runner`]: a turn as the watch core sees it (streaming, Ctrl-C, `--timeout`).
 //! - [`flags`]: the operator's flags shared with `serve`; [`options`]: per-turn flags ->
 //!   the bridge's `TurnOptions`; [`session`]: connection flags -> a client; [`wire`]:
@@ -15,7 +17,9 @@
 
 mod approve;
 pub mod ask;
+mod checks;
 pub mod doctor;
+mod doctor_http;
 pub mod exit;
 pub mod flags;
 mod format;

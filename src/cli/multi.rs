@@ -178,6 +178,7 @@ pub async fn brainstorm(args: BrainstormArgs, signals: &mut Signals) -> Exit {
     }
     let bridge = session.bridge(ceilings);
     let caller = Caller {
+        agent: None,
         can_ask: false,
         roots: None,
     };
@@ -258,6 +259,7 @@ pub async fn fanout(args: FanoutArgs, signals: &mut Signals) -> Exit {
     }
     let bridge = session.bridge(ceilings);
     let caller = Caller {
+        agent: None,
         can_ask: false,
         roots: None,
     };

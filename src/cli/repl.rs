@@ -205,6 +205,7 @@ impl Repl {
             None => Asking::No,
         };
         let caller = Caller {
+            agent: None,
             can_ask: asker.is_some(),
             roots: None,
         };
@@ -277,7 +278,7 @@ impl Repl {
                     ),
                     Ending::DeadlinePassed => eprintln!("(--timeout passed: turn interrupted)"),
                     Ending::Stopped(Stop::Signal(Caught::Interrupt))
-                    | Ending::Stopped(Stop::Cancelled)
+                    | Ending::Stopped(Stop::Cancelled | Stop::Disconnected)
                     | Ending::InputRequired(_) => eprintln!("(turn interrupted)"),
                     Ending::Stopped(Stop::Signal(Caught::Terminate)) => {
                         return Some(Exit::Terminated)

@@ -140,6 +140,7 @@ pub async fn run(args: ReviewArgs, signals: &mut Signals) -> Exit {
         Format::Plain
     };
     let caller = Caller {
+        agent: None,
         can_ask: false,
         roots: None,
     };
@@ -213,7 +214,9 @@ fn exit_for(result: &TurnResult, ending: &Ending, fail_on: Option<&str>) -> Exit
     match ending {
         Ending::DeadlinePassed => return Exit::Timeout,
         Ending::Stopped(Stop::Signal(caught)) => return Exit::for_signal(*caught),
-        Ending::Stopped(Stop::Cancelled) | Ending::InputRequired(_) => return Exit::TurnFailed,
+        Ending::Stopped(Stop::Cancelled | Stop::Disconnected) | Ending::InputRequired(_) => {
+            return Exit::TurnFailed
+        }
         Ending::Finished => {}
     }
     if result.status != TurnPhase::Completed {

@@ -159,6 +159,7 @@ pub async fn run(action: OneThread, signals: &mut Signals) -> Exit {
             };
             simple(&args.thread, signals, |bridge| async move {
                 let caller = Caller {
+                    agent: None,
                     can_ask: false,
                     roots: None,
                 };
@@ -322,7 +323,8 @@ async fn compact(args: CompactArgs, signals: &mut Signals) -> Exit {
             match ending {
                 Ending::DeadlinePassed => Exit::Timeout,
                 Ending::Stopped(Stop::Signal(caught)) => Exit::for_signal(caught),
-                Ending::Stopped(Stop::Cancelled) | Ending::InputRequired(_) => Exit::TurnFailed,
+                Ending::Stopped(Stop::Cancelled | Stop::Disconnected)
+                | Ending::InputRequired(_) => Exit::TurnFailed,
                 Ending::Finished if result.status == TurnPhase::Completed => Exit::Success,
                 Ending::Finished => Exit::TurnFailed,
             }

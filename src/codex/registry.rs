@@ -4,8 +4,12 @@
 //! `turn/start` into the running turn), finding a turn again by id or by thread, and
 //! forgetting finished turns: after [`KEEP_FINISHED_FOR`], or beyond [`KEEP_FINISHED_MAX`]
 //! (oldest first). Running turns are always kept.
+//!
+//! It also remembers who started each turn (the name a [`super::client::TurnRequest`]
+//! gave), longer than the turns themselves but in memory only and bounded
+//! ([`KEEP_OWNERS_MAX`]): after a restart, earlier turns have no owner.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -18,6 +22,8 @@ use crate::lock::lock;
 pub const KEEP_FINISHED_FOR: Duration = Duration::from_secs(60 * 60);
 /// ...and at most this many.
 pub const KEEP_FINISHED_MAX: usize = 500;
+/// Who started which turn is remembered for this many turns (oldest forgotten first).
+pub const KEEP_OWNERS_MAX: usize = 10_000;
 /// How long a new turn waits for an interrupted one on its thread to end.
 const INTERRUPT_GRACE: Duration = Duration::from_secs(5);
 /// How long a new turn waits for the previous one's driver to let go of the thread (one
@@ -34,6 +40,47 @@ struct Inner {
     /// Threads held by a multi-turn operation (a brainstorm) between its turns: only the
     /// holder may start a turn on them.
     held: HashMap<String, String>,
+    owners: Owners,
+}
+
+/// Who started which turn, and each thread's latest, bounded.
+#[derive(Default)]
+struct Owners {
+    /// Turn id -> (thread id, who started it).
+    by_turn: HashMap<String, (String, String)>,
+    /// Thread id -> (its latest turn id, who started it).
+    latest_by_thread: HashMap<String, (String, String)>,
+    /// Turn ids, oldest first, to forget beyond [`KEEP_OWNERS_MAX`].
+    order: VecDeque<String>,
+}
+
+impl Owners {
+    fn record(&mut self, thread_id: &str, turn_id: &str, who: &str) {
+        self.by_turn.insert(
+            turn_id.to_string(),
+            (thread_id.to_string(), who.to_string()),
+        );
+        self.latest_by_thread.insert(
+            thread_id.to_string(),
+            (turn_id.to_string(), who.to_string()),
+        );
+        self.order.push_back(turn_id.to_string());
+        while self.order.len() > KEEP_OWNERS_MAX {
+            let Some(oldest) = self.order.pop_front() else {
+                break;
+            };
+            if let Some((thread_id, _)) = self.by_turn.remove(&oldest) {
+                // The thread's latest owner goes with its latest turn.
+                if self
+                    .latest_by_thread
+                    .get(&thread_id)
+                    .is_some_and(|(latest, _)| *latest == oldest)
+                {
+                    self.latest_by_thread.remove(&thread_id);
+                }
+            }
+        }
+    }
 }
 
 #[derive(Default, Clone)]
@@ -132,6 +179,9 @@ impl Registry {
     pub fn register(&self, handle: Arc<TurnHandle>) {
         let mut inner = lock(&self.inner);
         prune(&mut inner, Instant::now());
+        if let Some(who) = handle.started_by() {
+            inner.owners.record(&handle.thread_id, &handle.turn_id, who);
+        }
         inner.turns.insert(handle.turn_id.clone(), handle.clone());
         inner
             .latest_by_thread
@@ -149,6 +199,24 @@ impl Registry {
                 .cloned(),
             None => inner.latest_by_thread.get(thread_id).cloned(),
         }
+    }
+
+    /// Who started turn `turn_id`, while remembered.
+    pub fn started_by(&self, turn_id: &str) -> Option<String> {
+        lock(&self.inner)
+            .owners
+            .by_turn
+            .get(turn_id)
+            .map(|(_, who)| who.clone())
+    }
+
+    /// Who started the latest turn of `thread_id` here, while remembered.
+    pub fn latest_started_by(&self, thread_id: &str) -> Option<String> {
+        lock(&self.inner)
+            .owners
+            .latest_by_thread
+            .get(thread_id)
+            .map(|(_, who)| who.clone())
     }
 
     /// Every turn still running.
@@ -265,6 +333,27 @@ mod tests {
             registry.register(finished(&format!("t{n}"), &format!("u{n}")));
         }
         assert!(lock(&registry.inner).turns.contains_key("running"));
+    }
+
+    #[test]
+    fn owners_outlive_pruned_turns_but_are_bounded() {
+        let registry = Registry::default();
+        for n in 0..(KEEP_OWNERS_MAX + 3) {
+            let handle = finished(&format!("t{}", n % 7), &format!("u{n}"));
+            handle.set_started_by(format!("agent{n}"));
+            registry.register(handle);
+        }
+        assert_eq!(registry.started_by("u0"), None, "the oldest are forgotten");
+        let newest = KEEP_OWNERS_MAX + 2;
+        assert_eq!(
+            registry.started_by(&format!("u{newest}")),
+            Some(format!("agent{newest}"))
+        );
+        assert_eq!(
+            registry.latest_started_by(&format!("t{}", newest % 7)),
+            Some(format!("agent{newest}"))
+        );
+        assert!(lock(&registry.inner).owners.by_turn.len() <= KEEP_OWNERS_MAX);
     }
 
     #[tokio::test]

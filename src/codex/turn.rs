@@ -117,6 +117,8 @@ pub struct Activity {
 pub struct TurnSnapshot {
     pub thread_id: String,
     pub turn_id: String,
+    /// Who started the turn, if anyone was named ([`TurnHandle::started_by`]).
+    pub started_by: Option<String>,
     pub phase: Phase,
     /// The final answer (while running: the latest agent message so far).
     pub answer: String,
@@ -179,6 +181,10 @@ pub struct TurnHandle {
     pub thread_id: String,
     pub turn_id: String,
     pub kind: TurnKind,
+    /// Who started the turn: an opaque name the caller of [`super::client::CodexClient`]
+    /// gave in its [`super::client::TurnRequest`] (the bridge uses the calling agent's
+    /// name); `None` when nobody was named. Set once, right after the turn starts.
+    started_by: std::sync::OnceLock<String>,
     started: Instant,
     wants_structured: bool,
     usage_baseline: Option<TokenUsageBreakdown>,
@@ -232,6 +238,7 @@ impl TurnHandle {
             thread_id,
             turn_id,
             kind,
+            started_by: std::sync::OnceLock::new(),
             started: Instant::now(),
             wants_structured,
             usage_baseline,
@@ -265,6 +272,16 @@ impl TurnHandle {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         crate::lock::lock(&self.state)
+    }
+
+    /// Who started the turn (see the field), if anyone was named.
+    pub fn started_by(&self) -> Option<&str> {
+        self.started_by.get().map(String::as_str)
+    }
+
+    /// Name who started the turn; the first name given stays.
+    pub fn set_started_by(&self, who: String) {
+        let _ = self.started_by.set(who);
     }
 
     pub fn phase(&self) -> Phase {
@@ -556,6 +573,7 @@ impl TurnHandle {
         TurnSnapshot {
             thread_id: self.thread_id.clone(),
             turn_id: self.turn_id.clone(),
+            started_by: self.started_by().map(str::to_string),
             phase: state.phase,
             answer: state
                 .messages

@@ -1,6 +1,7 @@
 //! `approval_policy: "ask"` over MCP: each request a turn waits for (an approval, a question
 //! Codex asks, an elicitation from one of Codex's own MCP servers) becomes an
-//! `elicitation/create` to the watching call's client.
+//! `elicitation/create` to the watching call's client, on that call's own stream (over
+//! HTTP, the SSE stream of the call's POST).
 //!
 //! A question is withdrawn when its future is dropped (the call stopped watching):
 //! `notifications/cancelled` with its request id goes to the client, and a late answer is
@@ -12,30 +13,36 @@ use std::pin::Pin;
 
 use rmcp::model::{
     CancelledNotificationParam, ClientResult, ElicitRequest, ElicitRequestParams, ElicitResult,
-    ElicitationAction, ElicitationSchema, EnumSchema, RequestId, ServerRequest,
+    ElicitationAction, ElicitationSchema, EnumSchema, GetExtensions, RequestId, ServerRequest,
 };
-use rmcp::service::PeerRequestOptions;
+use rmcp::service::{OriginatingRequestId, PeerRequestOptions};
 use rmcp::{Peer, RoleServer};
 
 use crate::bridge::approval::{ApprovalQuestion, AskOutcome, Asker, Decision, Form, FormOutcome};
 
 pub struct ElicitationAsker {
     peer: Peer<RoleServer>,
+    /// The request id of the tool call that asks.
+    call: RequestId,
 }
 
 impl ElicitationAsker {
-    pub fn new(peer: Peer<RoleServer>) -> ElicitationAsker {
-        ElicitationAsker { peer }
+    /// Ask on behalf of the tool call `call`.
+    pub fn new(peer: Peer<RoleServer>, call: RequestId) -> ElicitationAsker {
+        ElicitationAsker { peer, call }
     }
 
     /// Send an elicitation and wait for the answer; withdrawn if this future is dropped.
     async fn elicit(&self, params: ElicitRequestParams) -> Result<ElicitResult, String> {
+        let mut request = ServerRequest::ElicitRequest(ElicitRequest::new(params));
+        // The questions are asked from tasks of their own, where rmcp cannot tell which call
+        // they belong to: say it, so that over HTTP they ride the call's stream (SEP-2260).
+        request
+            .extensions_mut()
+            .insert(OriginatingRequestId(self.call.clone()));
         let handle = self
             .peer
-            .send_cancellable_request(
-                ServerRequest::ElicitRequest(ElicitRequest::new(params)),
-                PeerRequestOptions::no_options(),
-            )
+            .send_cancellable_request(request, PeerRequestOptions::no_options())
             .await
             .map_err(|error| error.to_string())?;
         let withdraw = Withdraw {

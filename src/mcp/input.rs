@@ -4,8 +4,9 @@
 //!
 //! The result carries one elicitation per pending request and an opaque `requestState`,
 //! sealed by this bridge (HMAC, rmcp's `RequestStateCodec`, with a key made at start): it
-//! names the turn and the pending requests, is bound to the tool, and expires with the last
-//! of their deadlines. The retry is checked against it and never starts new work: it gives
+//! names the turn and the pending requests, is bound to the tool and to the agent that was
+//! asked (another agent's retry cannot answer the owner's requests), and expires with the
+//! last of their deadlines. The retry is checked against it and never starts new work: it gives
 //! Codex the answers and goes on watching the same turn. A forged or stale state is refused.
 
 use std::collections::BTreeMap;
@@ -61,10 +62,12 @@ impl InputRequired {
         Ok(InputRequired { codec })
     }
 
-    /// The input-required result for `pending` requests of a turn, from `tool`.
+    /// The input-required result for `pending` requests of a turn, from `tool`, asked of
+    /// `agent`.
     pub fn result(
         &self,
         tool: &str,
+        agent: Option<&str>,
         thread_id: &str,
         turn_id: &str,
         pending: &[PendingView],
@@ -109,7 +112,9 @@ impl InputRequired {
             .codec
             .seal_json_with(
                 &state,
-                &SealOptions::new().associated_data(tool.as_bytes()).ttl(ttl),
+                &SealOptions::new()
+                    .associated_data(&bound_to(tool, agent))
+                    .ttl(ttl),
             )
             .unwrap_or_default();
         InputRequiredResult::new(Some(inputs), Some(sealed))
@@ -119,16 +124,17 @@ impl InputRequired {
     pub fn open(
         &self,
         tool: &str,
+        agent: Option<&str>,
         state: &str,
         responses: Option<BTreeMap<String, Value>>,
     ) -> Result<Retry, String> {
         let state: State = self
             .codec
-            .open_json_with(state, tool.as_bytes())
+            .open_json_with(state, &bound_to(tool, agent))
             .map_err(|error| {
                 tracing::info!(%error, "refused a requestState");
                 format!(
-                    "the requestState of this retry is not valid: it has expired (its requests were decided at their deadline) or was not issued by this bridge for {tool}. Nothing was started; call codex_wait with the thread_id and turn_id to see the turn"
+                    "the requestState of this retry is not valid: it has expired (its requests were decided at their deadline) or was not issued by this bridge for {tool} to this agent. Nothing was started; call codex_wait with the thread_id and turn_id to see the turn"
                 )
             })?;
         let mut responses = responses.unwrap_or_default();
@@ -156,6 +162,11 @@ impl InputRequired {
             answers,
         })
     }
+}
+
+/// What a state is bound to: the tool, and the agent asked.
+fn bound_to(tool: &str, agent: Option<&str>) -> Vec<u8> {
+    format!("{tool}\n{}", agent.unwrap_or_default()).into_bytes()
 }
 
 fn input_name(key: u64) -> String {

@@ -1,7 +1,7 @@
 //! The MCP door: the handler ([`server`]), thin tool adapters ([`tools`]), rendering of
 //! results and errors ([`render`]), a tool call's elicitation and progress ([`call`],
 //! [`elicit`], [`progress`]), tool parameters ([`params`]) and the transports
-//! ([`transport`]). No WebSockets and no app-server wire types: everything Codex goes
+//! ([`transport`]: stdio, and streamable HTTP for several agents at once). No WebSockets and no app-server wire types: everything Codex goes
 //! through the bridge's operations.
 
 // In this layer nothing prints to stdout: it belongs to the MCP stdio transport.
@@ -20,6 +20,9 @@ mod tools;
 pub mod transport;
 
 use crate::bridge::ops::Bridge;
+
+pub use transport::http::tokens::{client_token, generated_path as generated_token_path};
+pub use transport::http::HttpOptions;
 
 /// The MCP server for `bridge`, with every tool.
 pub fn server(bridge: Bridge) -> Result<server::McpServer, String> {

@@ -87,6 +87,10 @@ pub struct InterruptParams {
     /// The turn to stop (default: the thread's running turn).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub turn_id: Option<String>,
+    /// Stop it even though another agent started it (the refusal names that agent). Default
+    /// false: only the agent that started a turn may stop it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub force: Option<bool>,
 }
 
 /// How much of a turn codex_read_thread returns.
@@ -155,6 +159,9 @@ pub struct SteerParams {
     /// "running" if it is still going.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wait_seconds: Option<f64>,
+    /// Steer a turn another agent started (see its started_by). Default false: refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub force: Option<bool>,
 }
 
 /// What a code review looks at.

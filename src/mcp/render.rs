@@ -111,6 +111,14 @@ fn chars(text: &str) -> usize {
     text.chars().count()
 }
 
+/// A turn the bridge stopped because it is shutting down: an error that says `notice`
+/// (which thread, and how to continue it later), with the turn's result, within `budget`.
+pub fn shut_down(result: &TurnResult, notice: &str, budget: usize) -> CallToolResult {
+    let result = fit(result.clone(), budget.saturating_sub(chars(notice) + 10));
+    let text = format!("error: {notice}\n\n{}", turn_text(&result));
+    structured(&result, text, true)
+}
+
 pub fn list(list: &ThreadList) -> CallToolResult {
     structured(list, list_text(list), false)
 }
@@ -396,6 +404,9 @@ pub fn turn_text(result: &TurnResult) -> String {
         "status: {status}\nthread_id: {}\nturn_id: {}\n",
         result.thread_id, result.turn_id
     );
+    if let Some(who) = &result.started_by {
+        out.push_str(&format!("started_by: {who}\n"));
+    }
     if let Some(error) = &result.error {
         out.push_str(&format!("error: {error}\n"));
     }
@@ -489,11 +500,16 @@ fn list_text(list: &ThreadList) -> String {
     let mut out = String::new();
     for thread in &list.threads {
         out.push_str(&format!(
-            "{}  [{}]  {}  {}\n",
+            "{}  [{}]  {}  {}{}\n",
             thread.id,
             thread.status,
             thread.name.as_deref().unwrap_or("-"),
-            crate::text::shorten(&thread.preview.replace('\n', " "), 80)
+            crate::text::shorten(&thread.preview.replace('\n', " "), 80),
+            thread
+                .started_by
+                .as_deref()
+                .map(|who| format!("  (latest turn by {who})"))
+                .unwrap_or_default()
         ));
     }
     if list.threads.is_empty() {
@@ -514,8 +530,13 @@ fn history_text(history: &ThreadHistory) -> String {
         history.total_turns
     );
     for turn in &history.turns {
+        let by = turn
+            .started_by
+            .as_deref()
+            .map(|who| format!(", started by {who}"))
+            .unwrap_or_default();
         out.push_str(&format!(
-            "\n--- turn {} ({:?})\n> {}\n{}\n",
+            "\n--- turn {} ({:?}{by})\n> {}\n{}\n",
             turn.turn_id, turn.status, turn.prompt, turn.answer
         ));
         if let Some(error) = &turn.error {
@@ -550,6 +571,7 @@ mod tests {
         TurnResult {
             thread_id: "t".into(),
             turn_id: "u".into(),
+            started_by: None,
             status: TurnPhase::Completed,
             text: "a".repeat(answer),
             structured: None,

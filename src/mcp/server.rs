@@ -13,11 +13,13 @@ use rmcp::model::{
 };
 use rmcp::service::{NotificationContext, RequestContext};
 use rmcp::{tool_handler, ErrorData, Peer, RoleServer, ServerHandler};
+use tokio_util::sync::CancellationToken;
 
 use super::args::ArgumentChecks;
 use super::input::InputRequired;
 use super::render;
 use crate::bridge::ops::Bridge;
+use crate::shutdown::Caught;
 
 /// What the server tells a client about itself at `initialize`. Every tool it names must
 /// exist (checked by a test in `tools`).
@@ -36,10 +38,31 @@ own caller_position first); codex_fanout runs one prompt on several variants at 
 Default sandbox is read-only and Codex's requests to go beyond it are declined unless \
 approval_policy says otherwise.";
 
+/// What the transport tells every call about how it is served.
+#[derive(Clone, Default)]
+pub struct Serving {
+    /// Cancelled when the bridge shuts down: every open call stops watching, and answers
+    /// with an error saying how to continue its thread later.
+    pub shutdown: CancellationToken,
+    /// The signal that started the shutdown, set before `shutdown` is cancelled.
+    pub signal: Arc<std::sync::OnceLock<Caught>>,
+    /// How often a call that waits sends something on its stream (a progress notification
+    /// when it has a progress token, else a `ping`), so an HTTP session is never idle while
+    /// a call is in flight. `None` on stdio, which has no idle timeout.
+    pub heartbeat: Option<Duration>,
+    /// Ignore the clients' MCP roots. A shared service does: one agent offering `/` as a
+    /// root must not widen where every call may work; the operator's `--allowed-root` (or
+    /// the directory the service started in) decides.
+    pub ignore_client_roots: bool,
+}
+
 /// The MCP server: one per MCP session, sharing the bridge (and its Codex session).
 #[derive(Clone)]
 pub struct McpServer {
     pub(crate) bridge: Bridge,
+    pub(crate) serving: Serving,
+    /// Lives as long as this session's handler (the HTTP transport counts sessions by it).
+    _session: Option<Arc<dyn std::any::Any + Send + Sync>>,
     tool_router: ToolRouter<McpServer>,
     arguments: Arc<ArgumentChecks>,
     /// Seals and opens MCP 2026-07-28 request states.
@@ -61,6 +84,8 @@ impl McpServer {
         let arguments = Arc::new(ArgumentChecks::new(&tool_router.list_all()));
         McpServer {
             bridge,
+            serving: Serving::default(),
+            _session: None,
             tool_router,
             arguments,
             input,
@@ -68,9 +93,36 @@ impl McpServer {
         }
     }
 
+    /// The refusal of a call that would start or watch a turn while the bridge shuts down.
+    pub(crate) fn shutting_down(&self) -> Option<CallToolResponse> {
+        self.serving.shutdown.is_cancelled().then(|| {
+            render::error_text(
+                "codex-bridge is shutting down; nothing was started. Try again once it is back",
+            )
+            .into()
+        })
+    }
+
+    /// The same server, served as `serving` says.
+    pub fn serving(mut self, serving: Serving) -> McpServer {
+        self.serving = serving;
+        self
+    }
+
+    /// This server for a new session: its own roots, and `mark` kept until the session's
+    /// handler is dropped.
+    pub fn in_session(mut self, mark: Arc<dyn std::any::Any + Send + Sync>) -> McpServer {
+        self._session = Some(mark);
+        self.roots = Arc::new(tokio::sync::Mutex::new(None));
+        self
+    }
+
     /// The client's MCP roots (`None`: it offers none), read from the client the first time
     /// a call needs them (a call may come before the `initialized` notification is handled).
     pub(crate) async fn client_roots(&self, peer: &Peer<RoleServer>) -> Option<Vec<PathBuf>> {
+        if self.serving.ignore_client_roots {
+            return None;
+        }
         let offers = peer
             .peer_info()
             .is_some_and(|info| info.capabilities.roots.is_some());

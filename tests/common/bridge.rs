@@ -1,10 +1,17 @@
-//! The built `codex-bridge` binary, driven over stdio by an rmcp client: the real MCP wire.
+//! The built `codex-bridge` binary, driven by rmcp clients over stdio or streamable HTTP: the
+//! real MCP wire.
 //!
-//! [`Bridge::start`] launches `codex-bridge serve` with the test's Codex environment and
-//! connects a [`TestClient`] that records progress notifications and can declare a protocol
-//! version. Helpers unwrap tool results into their structured JSON or error text.
+//! [`Bridge::start`] launches `codex-bridge serve` with the test's Codex environment (on
+//! stdio, or with `--http 127.0.0.1:0` and a per-agent token file) and connects a
+//! [`TestClient`] that records progress notifications and can declare a protocol version.
+//! Over HTTP, [`Bridge::connect`] adds more agents (each with its own token and name) to the
+//! same bridge. Helpers unwrap tool results into their structured JSON or error text.
+//!
+//! [`both_transports!`] turns `async fn name(transport: Transport)` into two tests,
+//! `name::stdio` and `name::http`, so the suites cannot drift apart between transports.
 #![allow(dead_code)]
 
+use std::ops::Deref;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
@@ -18,11 +25,44 @@ use rmcp::model::{
 use rmcp::service::{
     NotificationContext, PeerRequestOptions, RequestContext, RequestHandle, RunningService,
 };
+use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
+use rmcp::transport::StreamableHttpClientTransport;
 use rmcp::{ClientHandler, ErrorData, RoleClient, ServiceExt};
 use serde_json::Value;
 use tokio::process::{Child, Command};
 
 use super::codex_env::{codex_bin, CodexEnv};
+
+/// Which transport a bridge serves MCP on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Transport {
+    Stdio,
+    /// `serve --http 127.0.0.1:0` with a token file of [`BridgeOptions::agents`].
+    Http,
+}
+
+/// Two tests per suite function `async fn NAME(transport: Transport)`: `NAME::stdio` and
+/// `NAME::http`.
+#[macro_export]
+macro_rules! both_transports {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                use $crate::common::bridge::Transport;
+
+                #[tokio::test]
+                async fn stdio() {
+                    super::$name(Transport::Stdio).await
+                }
+
+                #[tokio::test]
+                async fn http() {
+                    super::$name(Transport::Http).await
+                }
+            }
+        )*
+    };
+}
 
 /// How the test client answers `elicitation/create`.
 #[derive(Clone, Debug)]
@@ -166,6 +206,10 @@ pub struct BridgeOptions {
     pub elicitation: Elicitation,
     /// MCP roots the test client offers (`file://` URIs).
     pub roots: Option<Vec<String>>,
+    pub transport: Transport,
+    /// Over HTTP: the agents of the token file (`NAME TOKEN` lines); the first is the test
+    /// client's. Empty: one shared token.
+    pub agents: Vec<String>,
 }
 
 impl BridgeOptions {
@@ -184,6 +228,8 @@ impl BridgeOptions {
             current_dir: Some(env.workspace.path().to_path_buf()),
             elicitation: Elicitation::Unsupported,
             roots: None,
+            transport: Transport::Stdio,
+            agents: vec!["main".into()],
         }
     }
 
@@ -204,16 +250,137 @@ impl BridgeOptions {
             current_dir: Some(workspace.to_path_buf()),
             elicitation: Elicitation::Unsupported,
             roots: None,
+            transport: Transport::Stdio,
+            agents: vec!["main".into()],
         }
     }
 }
 
-pub struct Bridge {
+impl BridgeOptions {
+    /// The same bridge on `transport`.
+    pub fn over(mut self, transport: Transport) -> BridgeOptions {
+        self.transport = transport;
+        self
+    }
+}
+
+/// One MCP client of a bridge (over HTTP there may be several, each an agent).
+pub struct Agent {
     pub client: RunningService<RoleClient, TestClient>,
-    pub child: Child,
     pub handler: TestClient,
     stderr_path: PathBuf,
+}
+
+/// Where an HTTP bridge listens, and its agents' tokens.
+#[derive(Clone, Debug)]
+pub struct Endpoint {
+    /// `http://127.0.0.1:PORT/mcp`
+    pub url: String,
+    /// (agent name, token); one entry named "" for a shared token.
+    pub tokens: Vec<(String, String)>,
+    pub token_file: PathBuf,
+}
+
+impl Endpoint {
+    pub fn token(&self, agent: &str) -> String {
+        self.tokens
+            .iter()
+            .find(|(name, _)| name == agent)
+            .map(|(_, token)| token.clone())
+            .unwrap_or_else(|| panic!("no token for agent {agent}"))
+    }
+
+    /// `host:port`
+    pub fn authority(&self) -> String {
+        self.url
+            .trim_start_matches("http://")
+            .trim_end_matches("/mcp")
+            .to_string()
+    }
+}
+
+pub struct Bridge {
+    pub agent: Agent,
+    pub child: Child,
+    pub http: Option<Endpoint>,
+    stderr_path: PathBuf,
     _stderr_dir: tempfile::TempDir,
+}
+
+impl Deref for Bridge {
+    type Target = Agent;
+
+    fn deref(&self) -> &Agent {
+        &self.agent
+    }
+}
+
+/// A test token for `agent`: unique per bridge.
+fn make_token(agent: &str) -> String {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).expect("random");
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!("t-{agent}-{hex}")
+}
+
+/// Write a token file (mode 0600) for `agents` (empty: one shared token).
+pub fn write_token_file(path: &Path, agents: &[String]) -> Vec<(String, String)> {
+    use std::os::unix::fs::PermissionsExt;
+    let tokens: Vec<(String, String)> = if agents.is_empty() {
+        vec![(String::new(), make_token("shared"))]
+    } else {
+        agents
+            .iter()
+            .map(|agent| (agent.clone(), make_token(agent)))
+            .collect()
+    };
+    let text: String = tokens
+        .iter()
+        .map(|(name, token)| {
+            if name.is_empty() {
+                format!("{token}\n")
+            } else {
+                format!("{name} {token}\n")
+            }
+        })
+        .collect();
+    std::fs::write(path, text).expect("write the token file");
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    tokens
+}
+
+/// Wait until the bridge's stderr says where it listens.
+pub async fn listening_url(stderr_path: &Path) -> String {
+    for _ in 0..400 {
+        let log = std::fs::read_to_string(stderr_path).unwrap_or_default();
+        if let Some(url) = log
+            .lines()
+            .find_map(|line| line.split("serving MCP over HTTP at ").nth(1))
+        {
+            return url.trim().to_string();
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!(
+        "the bridge never said where it listens; stderr:\n{}",
+        std::fs::read_to_string(stderr_path).unwrap_or_default()
+    );
+}
+
+/// An rmcp client over HTTP to `url` with `token` (none: no Authorization header).
+pub async fn connect_http(
+    url: &str,
+    token: Option<&str>,
+    handler: TestClient,
+) -> Result<RunningService<RoleClient, TestClient>, String> {
+    let mut config = StreamableHttpClientTransportConfig::with_uri(url.to_string());
+    if let Some(token) = token {
+        config = config.auth_header(token.to_string());
+    }
+    handler
+        .serve(StreamableHttpClientTransport::from_config(config))
+        .await
+        .map_err(|e| e.to_string())
 }
 
 pub fn bridge_bin() -> &'static str {
@@ -231,33 +398,134 @@ impl Bridge {
             .args(&options.args)
             .envs(options.envs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .env("CODEX_BRIDGE_LOG", "debug")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
             .stderr(stderr)
             .kill_on_drop(true);
         if let Some(dir) = &options.current_dir {
             command.current_dir(dir);
         }
-        let mut child = command.spawn().expect("spawn codex-bridge");
-        let stdout = child.stdout.take().expect("stdout");
-        let stdin = child.stdin.take().expect("stdin");
         let mut handler = TestClient::new(options.version);
         handler.answer_with(options.elicitation);
         handler.roots = options.roots;
-        let client = handler
-            .clone()
-            .serve((stdout, stdin))
-            .await
-            .expect("MCP initialize with codex-bridge");
-        Bridge {
-            client,
-            child,
-            handler,
-            stderr_path,
-            _stderr_dir: stderr_dir,
+        match options.transport {
+            Transport::Stdio => {
+                command.stdin(Stdio::piped()).stdout(Stdio::piped());
+                let mut child = command.spawn().expect("spawn codex-bridge");
+                let stdout = child.stdout.take().expect("stdout");
+                let stdin = child.stdin.take().expect("stdin");
+                let client = handler
+                    .clone()
+                    .serve((stdout, stdin))
+                    .await
+                    .expect("MCP initialize with codex-bridge");
+                Bridge {
+                    agent: Agent {
+                        client,
+                        handler,
+                        stderr_path: stderr_path.clone(),
+                    },
+                    child,
+                    http: None,
+                    stderr_path,
+                    _stderr_dir: stderr_dir,
+                }
+            }
+            Transport::Http => {
+                let token_file = stderr_dir.path().join("tokens");
+                let tokens = write_token_file(&token_file, &options.agents);
+                command
+                    .args(["--http", "127.0.0.1:0", "--http-token-file"])
+                    .arg(&token_file)
+                    .stdin(Stdio::null())
+                    .stdout(Stdio::null());
+                let child = command.spawn().expect("spawn codex-bridge");
+                let url = listening_url(&stderr_path).await;
+                let endpoint = Endpoint {
+                    url,
+                    tokens,
+                    token_file,
+                };
+                let first = endpoint.tokens[0].1.clone();
+                let client = connect_http(&endpoint.url, Some(&first), handler.clone())
+                    .await
+                    .unwrap_or_else(|e| {
+                        panic!(
+                            "MCP initialize over HTTP: {e}; stderr:\n{}",
+                            std::fs::read_to_string(&stderr_path).unwrap_or_default()
+                        )
+                    });
+                Bridge {
+                    agent: Agent {
+                        client,
+                        handler,
+                        stderr_path: stderr_path.clone(),
+                    },
+                    child,
+                    http: Some(endpoint),
+                    stderr_path,
+                    _stderr_dir: stderr_dir,
+                }
+            }
         }
     }
 
+    /// The HTTP endpoint (panics for a stdio bridge).
+    pub fn endpoint(&self) -> &Endpoint {
+        self.http.as_ref().expect("an HTTP bridge")
+    }
+
+    /// Another agent on this HTTP bridge: `agent` of the token file, answering
+    /// elicitations as told.
+    pub async fn connect(&self, agent: &str, elicitation: Elicitation) -> Agent {
+        let endpoint = self.endpoint();
+        let handler = TestClient::new(self.agent.handler.version.clone());
+        handler.answer_with(elicitation);
+        let client = connect_http(&endpoint.url, Some(&endpoint.token(agent)), handler.clone())
+            .await
+            .unwrap_or_else(|e| panic!("agent {agent} cannot connect: {e}\n{}", self.stderr()));
+        Agent {
+            client,
+            handler,
+            stderr_path: self.stderr_path.clone(),
+        }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id().expect("bridge pid")
+    }
+
+    /// Close the MCP session and wait for the bridge to exit (stdio: closing stdin ends
+    /// it; HTTP: SIGTERM, after which it must exit 0).
+    /// Like [`Bridge::stop`], also returning everything the bridge logged (read before its
+    /// temporary directory goes away).
+    pub async fn stop_with_log(self) -> (std::process::ExitStatus, String) {
+        let path = self.stderr_path.clone();
+        let dir = tempfile::tempdir().expect("log copy dir");
+        let keep = dir.path().join("bridge.stderr");
+        let status = {
+            // Hard-link the log so it survives the bridge's temporary directory.
+            std::fs::hard_link(&path, &keep).expect("link the log");
+            self.stop().await
+        };
+        (status, std::fs::read_to_string(&keep).unwrap_or_default())
+    }
+
+    pub async fn stop(mut self) -> std::process::ExitStatus {
+        let pid = self.pid();
+        let _ = self.agent.client.cancel().await;
+        if self.http.is_some() {
+            // SAFETY: plain kill(2) on our own child.
+            unsafe {
+                libc::kill(pid as i32, libc::SIGTERM);
+            }
+        }
+        tokio::time::timeout(Duration::from_secs(15), self.child.wait())
+            .await
+            .expect("bridge exits after its client leaves (stdio) or SIGTERM (HTTP)")
+            .expect("wait for bridge")
+    }
+}
+
+impl Agent {
     pub async fn call(&self, tool: &str, args: Value) -> CallToolResult {
         let Value::Object(arguments) = args else {
             panic!("tool arguments must be an object");
@@ -330,31 +598,9 @@ impl Bridge {
         &self.stderr_path
     }
 
-    pub fn pid(&self) -> u32 {
-        self.child.id().expect("bridge pid")
-    }
-
-    /// Close the MCP session (stdin) and wait for the bridge to exit.
-    /// Like [`Bridge::stop`], also returning everything the bridge logged (read before its
-    /// temporary directory goes away).
-    pub async fn stop_with_log(self) -> (std::process::ExitStatus, String) {
-        let path = self.stderr_path.clone();
-        let dir = tempfile::tempdir().expect("log copy dir");
-        let keep = dir.path().join("bridge.stderr");
-        let status = {
-            // Hard-link the log so it survives the bridge's temporary directory.
-            std::fs::hard_link(&path, &keep).expect("link the log");
-            self.stop().await
-        };
-        (status, std::fs::read_to_string(&keep).unwrap_or_default())
-    }
-
-    pub async fn stop(mut self) -> std::process::ExitStatus {
+    /// Leave: end this client's MCP session (over HTTP, a DELETE).
+    pub async fn leave(self) {
         let _ = self.client.cancel().await;
-        tokio::time::timeout(Duration::from_secs(15), self.child.wait())
-            .await
-            .expect("bridge exits after stdin closes")
-            .expect("wait for bridge")
     }
 }
 

@@ -13,6 +13,7 @@ pub mod fake_gemini;
 pub mod fake_model;
 pub mod http;
 pub mod process;
+pub mod raw_http;
 pub mod script;
 
 /// Every tool the bridge publishes, sorted: the one list the suites compare against.

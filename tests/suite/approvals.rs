@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use rmcp::model::ElicitationAction;
 use serde_json::{json, Value};
 
-use crate::common::bridge::{Bridge, BridgeOptions, Elicitation};
+use crate::common::bridge::{Bridge, BridgeOptions, Elicitation, Transport};
 use crate::common::codex_env::CodexEnv;
 use crate::common::fake_model::FakeModel;
 
@@ -21,10 +21,18 @@ async fn setup(elicitation: Elicitation) -> Setup {
     setup_with(elicitation, true).await
 }
 
+async fn setup_over(elicitation: Elicitation, transport: Transport) -> Setup {
+    setup_on(elicitation, true, transport).await
+}
+
 async fn setup_with(elicitation: Elicitation, operator_allows: bool) -> Setup {
+    setup_on(elicitation, operator_allows, Transport::Stdio).await
+}
+
+async fn setup_on(elicitation: Elicitation, operator_allows: bool, transport: Transport) -> Setup {
     let model = FakeModel::start().await;
     let env = CodexEnv::new(&model);
-    let mut options = BridgeOptions::embedded(&env);
+    let mut options = BridgeOptions::embedded(&env).over(transport);
     options.elicitation = elicitation;
     if !operator_allows {
         options.args.retain(|arg| arg != "--allow-approvals");
@@ -62,9 +70,10 @@ fn ran(result: &Value, marker: &str) -> bool {
     ran
 }
 
-#[tokio::test]
-async fn ask_accept_runs_the_command_and_the_prompt_says_it_leaves_the_sandbox() {
-    let setup = setup(Elicitation::Choose("accept")).await;
+async fn ask_accept_runs_the_command_and_the_prompt_says_it_leaves_the_sandbox(
+    transport: Transport,
+) {
+    let setup = setup_over(Elicitation::Choose("accept"), transport).await;
     let result = ask_to_run(&setup, "echo ok-accept", json!({})).await;
     assert!(ran(&result, "ok-accept"), "{result}");
     assert_eq!(approval(&result)["decision"], "accept");
@@ -92,9 +101,8 @@ async fn ask_accept_runs_the_command_and_the_prompt_says_it_leaves_the_sandbox()
     setup.bridge.stop().await;
 }
 
-#[tokio::test]
-async fn ask_decline_keeps_the_command_from_running() {
-    let setup = setup(Elicitation::Choose("decline")).await;
+async fn ask_decline_keeps_the_command_from_running(transport: Transport) {
+    let setup = setup_over(Elicitation::Choose("decline"), transport).await;
     let result = ask_to_run(&setup, "echo ok-decline", json!({})).await;
     assert!(!ran(&result, "ok-decline"), "{result}");
     assert_eq!(approval(&result)["decision"], "decline");
@@ -102,27 +110,24 @@ async fn ask_decline_keeps_the_command_from_running() {
     setup.bridge.stop().await;
 }
 
-#[tokio::test]
-async fn ask_accept_for_session_runs_the_command() {
-    let setup = setup(Elicitation::Choose("accept_for_session")).await;
+async fn ask_accept_for_session_runs_the_command(transport: Transport) {
+    let setup = setup_over(Elicitation::Choose("accept_for_session"), transport).await;
     let result = ask_to_run(&setup, "echo ok-session", json!({})).await;
     assert!(ran(&result, "ok-session"), "{result}");
     assert_eq!(approval(&result)["decision"], "accept_for_session");
     setup.bridge.stop().await;
 }
 
-#[tokio::test]
-async fn ask_cancel_ends_the_turn() {
-    let setup = setup(Elicitation::Choose("cancel")).await;
+async fn ask_cancel_ends_the_turn(transport: Transport) {
+    let setup = setup_over(Elicitation::Choose("cancel"), transport).await;
     let result = ask_to_run(&setup, "echo ok-cancel", json!({})).await;
     assert_eq!(result["status"], "interrupted", "{result}");
     assert_eq!(approval(&result)["decision"], "cancel");
     setup.bridge.stop().await;
 }
 
-#[tokio::test]
-async fn a_dismissed_elicitation_counts_as_decline() {
-    let setup = setup(Elicitation::Dismiss(ElicitationAction::Cancel)).await;
+async fn a_dismissed_elicitation_counts_as_decline(transport: Transport) {
+    let setup = setup_over(Elicitation::Dismiss(ElicitationAction::Cancel), transport).await;
     let result = ask_to_run(&setup, "echo ok-dismissed", json!({})).await;
     assert!(!ran(&result, "ok-dismissed"), "{result}");
     assert_eq!(approval(&result)["decision"], "decline");
@@ -130,9 +135,8 @@ async fn a_dismissed_elicitation_counts_as_decline() {
     setup.bridge.stop().await;
 }
 
-#[tokio::test]
-async fn a_client_without_elicitation_gets_a_decline_saying_so() {
-    let setup = setup(Elicitation::Unsupported).await;
+async fn a_client_without_elicitation_gets_a_decline_saying_so(transport: Transport) {
+    let setup = setup_over(Elicitation::Unsupported, transport).await;
     let result = ask_to_run(&setup, "echo ok-unsupported", json!({})).await;
     assert!(!ran(&result, "ok-unsupported"), "{result}");
     assert_eq!(approval(&result)["decision"], "decline");
@@ -140,9 +144,8 @@ async fn a_client_without_elicitation_gets_a_decline_saying_so() {
     setup.bridge.stop().await;
 }
 
-#[tokio::test]
-async fn nobody_answering_is_declined_at_the_deadline_and_the_turn_finishes() {
-    let setup = setup(Elicitation::Never).await;
+async fn nobody_answering_is_declined_at_the_deadline_and_the_turn_finishes(transport: Transport) {
+    let setup = setup_over(Elicitation::Never, transport).await;
     let started = Instant::now();
     let result = ask_to_run(
         &setup,
@@ -161,9 +164,10 @@ async fn nobody_answering_is_declined_at_the_deadline_and_the_turn_finishes() {
 /// call's elicitation is withdrawn when it stops waiting; the `running` result lists the
 /// request with its deadline; the owner's next watching call (codex_wait) asks again, and
 /// the human's answer there decides it.
-#[tokio::test]
-async fn a_pending_request_outlives_its_call_and_is_asked_again_by_codex_wait() {
-    let setup = setup(Elicitation::Never).await;
+async fn a_pending_request_outlives_its_call_and_is_asked_again_by_codex_wait(
+    transport: Transport,
+) {
+    let setup = setup_over(Elicitation::Never, transport).await;
     let running = ask_to_run(
         &setup,
         "echo ok-later",
@@ -226,9 +230,8 @@ async fn a_pending_request_outlives_its_call_and_is_asked_again_by_codex_wait() 
 
 /// Nobody watching, nobody answering: the request is still declined at its deadline, and
 /// the turn finishes.
-#[tokio::test]
-async fn a_pending_request_nobody_answers_is_declined_at_its_deadline() {
-    let setup = setup(Elicitation::Never).await;
+async fn a_pending_request_nobody_answers_is_declined_at_its_deadline(transport: Transport) {
+    let setup = setup_over(Elicitation::Never, transport).await;
     let running = ask_to_run(
         &setup,
         "echo ok-expired",
@@ -251,9 +254,8 @@ async fn a_pending_request_nobody_answers_is_declined_at_its_deadline() {
 }
 
 /// A request still pending when its turn is interrupted is answered as the turn ends.
-#[tokio::test]
-async fn a_pending_request_is_answered_when_its_turn_is_interrupted() {
-    let setup = setup(Elicitation::Never).await;
+async fn a_pending_request_is_answered_when_its_turn_is_interrupted(transport: Transport) {
+    let setup = setup_over(Elicitation::Never, transport).await;
     let running = ask_to_run(
         &setup,
         "echo ok-ended",
@@ -485,3 +487,16 @@ async fn codex_own_mcp_tools_are_approvals() {
     );
     bridge.stop().await;
 }
+
+crate::both_transports!(
+    ask_accept_runs_the_command_and_the_prompt_says_it_leaves_the_sandbox,
+    ask_decline_keeps_the_command_from_running,
+    ask_accept_for_session_runs_the_command,
+    ask_cancel_ends_the_turn,
+    a_dismissed_elicitation_counts_as_decline,
+    a_client_without_elicitation_gets_a_decline_saying_so,
+    nobody_answering_is_declined_at_the_deadline_and_the_turn_finishes,
+    a_pending_request_outlives_its_call_and_is_asked_again_by_codex_wait,
+    a_pending_request_nobody_answers_is_declined_at_its_deadline,
+    a_pending_request_is_answered_when_its_turn_is_interrupted,
+);

@@ -35,6 +35,8 @@ async fn smoke_run_prints_the_table_with_every_answer_right() {
         "concurrent codex_ask (wall)",
         "-delta turn (wall)",
         "start to tools/list answered",
+        "codex_ask (per call)  http",
+        "HTTP bridge/stdio bridge p50",
         "bridge RSS: idle after start",
         "targets",
     ] {
@@ -52,5 +54,5 @@ async fn smoke_run_prints_the_table_with_every_answer_right() {
                 .any(|v| line.starts_with(v))
         })
         .count();
-    assert!(verdicts >= 9, "expected a verdict per target:\n{stdout}");
+    assert!(verdicts >= 10, "expected a verdict per target:\n{stdout}");
 }

@@ -58,6 +58,8 @@ async fn a_broken_codex_is_reported_with_its_output_and_the_fix() {
         current_dir: Some(dir.path().to_path_buf()),
         elicitation: crate::common::bridge::Elicitation::Unsupported,
         roots: None,
+        transport: crate::common::bridge::Transport::Stdio,
+        agents: Vec::new(),
     })
     .await;
     let message = bridge.call_err("codex_ask", json!({"prompt": "hi"})).await;

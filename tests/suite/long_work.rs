@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use rmcp::model::ServerResult;
 use serde_json::{json, Value};
 
-use crate::common::bridge::{Bridge, BridgeOptions};
+use crate::common::bridge::{Bridge, BridgeOptions, Transport};
 use crate::common::codex_env::CodexEnv;
 use crate::common::fake_model::FakeModel;
 
@@ -18,10 +18,10 @@ struct Setup {
 }
 
 impl Setup {
-    async fn new() -> Setup {
+    async fn over(transport: Transport) -> Setup {
         let model = FakeModel::start().await;
         let env = CodexEnv::new(&model);
-        let bridge = Bridge::start(BridgeOptions::embedded(&env)).await;
+        let bridge = Bridge::start(BridgeOptions::embedded(&env).over(transport)).await;
         Setup {
             model,
             _env: env,
@@ -41,9 +41,8 @@ fn structured(result: ServerResult) -> Value {
     }
 }
 
-#[tokio::test]
-async fn a_turn_past_its_wait_returns_running_and_codex_wait_finishes_it() {
-    let setup = Setup::new().await;
+async fn a_turn_past_its_wait_returns_running_and_codex_wait_finishes_it(transport: Transport) {
+    let setup = Setup::over(transport).await;
     let running = setup
         .ask(json!({"prompt": "SLOW:1500 please", "wait_seconds": 0.2}))
         .await;
@@ -78,9 +77,8 @@ async fn a_turn_past_its_wait_returns_running_and_codex_wait_finishes_it() {
     setup.bridge.stop().await;
 }
 
-#[tokio::test]
-async fn a_result_nobody_waited_for_is_kept_for_codex_wait() {
-    let setup = Setup::new().await;
+async fn a_result_nobody_waited_for_is_kept_for_codex_wait(transport: Transport) {
+    let setup = Setup::over(transport).await;
     let running = setup
         .ask(json!({"prompt": "SLOW:300 kept", "wait_seconds": 0}))
         .await;
@@ -122,9 +120,8 @@ async fn codex_wait_after_a_bridge_restart_reads_the_thread() {
     second.stop().await;
 }
 
-#[tokio::test]
-async fn progress_is_throttled_and_ends_with_a_final_notification() {
-    let setup = Setup::new().await;
+async fn progress_is_throttled_and_ends_with_a_final_notification(transport: Transport) {
+    let setup = Setup::over(transport).await;
     let handle = setup
         .bridge
         .call_cancellable("codex_ask", json!({"prompt": "DELTAS:5000"}))
@@ -157,9 +154,10 @@ async fn progress_is_throttled_and_ends_with_a_final_notification() {
     setup.bridge.stop().await;
 }
 
-#[tokio::test]
-async fn cancelling_a_call_interrupts_its_turn_and_the_thread_takes_the_next_one() {
-    let setup = Setup::new().await;
+async fn cancelling_a_call_interrupts_its_turn_and_the_thread_takes_the_next_one(
+    transport: Transport,
+) {
+    let setup = Setup::over(transport).await;
     let first = setup.ask(json!({"prompt": "setup"})).await;
     let thread_id = first["thread_id"].clone();
     let handle = setup
@@ -214,9 +212,8 @@ async fn cancelling_a_call_interrupts_its_turn_and_the_thread_takes_the_next_one
     setup.bridge.stop().await;
 }
 
-#[tokio::test]
-async fn read_thread_returns_turns_oldest_first() {
-    let setup = Setup::new().await;
+async fn read_thread_returns_turns_oldest_first(transport: Transport) {
+    let setup = Setup::over(transport).await;
     let first = setup.ask(json!({"prompt": "one"})).await;
     setup
         .bridge
@@ -249,9 +246,8 @@ async fn read_thread_returns_turns_oldest_first() {
     setup.bridge.stop().await;
 }
 
-#[tokio::test]
-async fn fifty_concurrent_asks_each_get_their_own_answer() {
-    let setup = Setup::new().await;
+async fn fifty_concurrent_asks_each_get_their_own_answer(transport: Transport) {
+    let setup = Setup::over(transport).await;
     setup.ask(json!({"prompt": "warm"})).await;
     let started = Instant::now();
     let calls = (0..50).map(|n| {
@@ -276,9 +272,8 @@ async fn fifty_concurrent_asks_each_get_their_own_answer() {
     setup.bridge.stop().await;
 }
 
-#[tokio::test]
-async fn cancelling_codex_wait_interrupts_the_turn_it_waits_for() {
-    let setup = Setup::new().await;
+async fn cancelling_codex_wait_interrupts_the_turn_it_waits_for(transport: Transport) {
+    let setup = Setup::over(transport).await;
     let running = setup
         .ask(json!({"prompt": "HANG waited", "wait_seconds": 0.2}))
         .await;
@@ -427,3 +422,13 @@ async fn results_fit_the_operators_budget() {
     assert!(kept > 5_000 && kept < 10_000, "{kept}");
     bridge.stop().await;
 }
+
+crate::both_transports!(
+    a_turn_past_its_wait_returns_running_and_codex_wait_finishes_it,
+    a_result_nobody_waited_for_is_kept_for_codex_wait,
+    progress_is_throttled_and_ends_with_a_final_notification,
+    cancelling_a_call_interrupts_its_turn_and_the_thread_takes_the_next_one,
+    read_thread_returns_turns_oldest_first,
+    fifty_concurrent_asks_each_get_their_own_answer,
+    cancelling_codex_wait_interrupts_the_turn_it_waits_for,
+);

@@ -2,7 +2,7 @@
 
 use rmcp::model::ProtocolVersion;
 
-use crate::common::bridge::{Bridge, BridgeOptions, Elicitation};
+use crate::common::bridge::{Bridge, BridgeOptions, Elicitation, Transport};
 
 async fn bridge_speaking(version: ProtocolVersion) -> Bridge {
     let workspace = tempfile::tempdir().expect("workspace");
@@ -14,6 +14,8 @@ async fn bridge_speaking(version: ProtocolVersion) -> Bridge {
         current_dir: Some(workspace.path().to_path_buf()),
         elicitation: Elicitation::Unsupported,
         roots: None,
+        transport: Transport::Stdio,
+        agents: Vec::new(),
     })
     .await
 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::common::bridge::{text_of, Bridge, BridgeOptions};
+use crate::common::bridge::{text_of, Bridge, BridgeOptions, Transport};
 use crate::common::codex_env::CodexEnv;
 use crate::common::fake_model::FakeModel;
 use crate::common::process::{alive, app_server_of, gone};
@@ -18,9 +18,13 @@ struct Setup {
 
 impl Setup {
     async fn new() -> Setup {
+        Setup::over(Transport::Stdio).await
+    }
+
+    async fn over(transport: Transport) -> Setup {
         let model = FakeModel::start().await;
         let env = CodexEnv::new(&model);
-        let bridge = Bridge::start(BridgeOptions::embedded(&env)).await;
+        let bridge = Bridge::start(BridgeOptions::embedded(&env).over(transport)).await;
         Setup { model, env, bridge }
     }
 
@@ -44,9 +48,8 @@ fn str_of<'a>(value: &'a Value, key: &str) -> &'a str {
         .unwrap_or_else(|| panic!("{key} missing in {value}"))
 }
 
-#[tokio::test]
-async fn ask_returns_the_answer_with_ids_usage_and_text() {
-    let setup = Setup::new().await;
+async fn ask_returns_the_answer_with_ids_usage_and_text(transport: Transport) {
+    let setup = Setup::over(transport).await;
     let result = setup
         .bridge
         .call(
@@ -77,9 +80,8 @@ async fn ask_returns_the_answer_with_ids_usage_and_text() {
     setup.bridge.stop().await;
 }
 
-#[tokio::test]
-async fn continue_runs_the_next_turn_with_the_thread_history() {
-    let setup = Setup::new().await;
+async fn continue_runs_the_next_turn_with_the_thread_history(transport: Transport) {
+    let setup = Setup::over(transport).await;
     let first = setup.ask("first prompt").await;
     let thread_id = str_of(&first, "thread_id").to_string();
     let second = setup
@@ -169,9 +171,8 @@ async fn list_threads_shows_named_threads_with_a_cursor() {
     setup.bridge.stop().await;
 }
 
-#[tokio::test]
-async fn deny_declines_the_command_and_the_model_sees_the_rejection() {
-    let setup = Setup::new().await;
+async fn deny_declines_the_command_and_the_model_sees_the_rejection(transport: Transport) {
+    let setup = Setup::over(transport).await;
     let result = setup
         .bridge
         .call_ok(
@@ -195,9 +196,8 @@ async fn deny_declines_the_command_and_the_model_sees_the_rejection() {
     setup.bridge.stop().await;
 }
 
-#[tokio::test]
-async fn allow_accepts_the_command_and_the_model_sees_its_output() {
-    let setup = Setup::new().await;
+async fn allow_accepts_the_command_and_the_model_sees_its_output(transport: Transport) {
+    let setup = Setup::over(transport).await;
     let result = setup
         .bridge
         .call_ok(
@@ -299,9 +299,8 @@ async fn output_schema_returns_the_structured_answer() {
     setup.bridge.stop().await;
 }
 
-#[tokio::test]
-async fn bad_input_gets_clear_tool_errors_and_the_server_keeps_serving() {
-    let setup = Setup::new().await;
+async fn bad_input_gets_clear_tool_errors_and_the_server_keeps_serving(transport: Transport) {
+    let setup = Setup::over(transport).await;
     let outside = tempfile::tempdir().expect("outside dir");
     let ws = setup.workspace();
     let unknown_thread = "019a0000-0000-7000-8000-000000000000";
@@ -517,9 +516,8 @@ async fn bad_input_gets_clear_tool_errors_and_the_server_keeps_serving() {
     setup.bridge.stop().await;
 }
 
-#[tokio::test]
-async fn a_busy_thread_is_refused_until_its_turn_ends() {
-    let setup = Setup::new().await;
+async fn a_busy_thread_is_refused_until_its_turn_ends(transport: Transport) {
+    let setup = Setup::over(transport).await;
     let running = setup
         .bridge
         .call_ok(
@@ -605,3 +603,12 @@ async fn sigterm_ends_the_bridge_and_its_app_server() {
         "app-server {app_server} outlived the bridge"
     );
 }
+
+crate::both_transports!(
+    ask_returns_the_answer_with_ids_usage_and_text,
+    continue_runs_the_next_turn_with_the_thread_history,
+    deny_declines_the_command_and_the_model_sees_the_rejection,
+    allow_accepts_the_command_and_the_model_sees_its_output,
+    bad_input_gets_clear_tool_errors_and_the_server_keeps_serving,
+    a_busy_thread_is_refused_until_its_turn_ends,
+);

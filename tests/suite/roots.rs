@@ -2,11 +2,12 @@
 //! when it offers them; else the directory the bridge was started in, unless that is the
 //! filesystem's root (where desktop clients start servers) or a package runner's cache
 //! (where `npx` starts them): then calls are refused with an error that says to pass
-//! `--allowed-root`. A start in the user's home works but is warned about once.
+//! `--allowed-root`. A start in the user's home works but is warned about once. A shared
+//! HTTP service ignores its clients' roots: one agent cannot widen where every call works.
 
 use serde_json::json;
 
-use crate::common::bridge::{Bridge, BridgeOptions};
+use crate::common::bridge::{Bridge, BridgeOptions, Transport};
 use crate::common::codex_env::{codex_bin, CodexEnv};
 use crate::common::fake_model::FakeModel;
 
@@ -71,6 +72,34 @@ async fn the_clients_mcp_roots_are_the_roots() {
         .call_err("codex_ask", json!({"prompt": "hi", "cwd": "/tmp"}))
         .await;
     assert!(error.contains("outside the allowed roots"), "{error}");
+    bridge.stop().await;
+}
+
+#[tokio::test]
+async fn a_shared_http_service_ignores_the_clients_roots() {
+    let model = FakeModel::start().await;
+    let env = CodexEnv::new(&model);
+    let elsewhere = tempfile::tempdir().expect("another directory");
+    let elsewhere = std::fs::canonicalize(elsewhere.path()).expect("canonical");
+    let mut options = options(&env, env.workspace.path()).over(Transport::Http);
+    options.roots = Some(vec![format!("file://{}", elsewhere.display())]);
+    let bridge = Bridge::start(options).await;
+    let error = bridge
+        .call_err(
+            "codex_ask",
+            json!({"prompt": "hi", "cwd": elsewhere.display().to_string()}),
+        )
+        .await;
+    assert!(error.contains("outside the allowed roots"), "{error}");
+    let asked = bridge.call_ok("codex_ask", json!({"prompt": "hi"})).await;
+    assert_eq!(
+        asked["status"], "completed",
+        "the start directory is the root"
+    );
+    assert!(
+        model.requests().len() == 1,
+        "only the allowed call reached the model"
+    );
     bridge.stop().await;
 }
 

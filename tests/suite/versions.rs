@@ -1,5 +1,7 @@
-//! Every MCP protocol version the bridge negotiates, over the binary's stdio with the real
-//! app-server behind it: tools, progress, cancellation and an `ask` approval on each.
+//! Every MCP protocol version the bridge negotiates, over the binary's stdio (and the ones
+//! real clients speak over HTTP too) with the real app-server behind it: tools, progress,
+//! cancellation and an `ask` approval on each. MCP 2026-07-28 over HTTP is in
+//! `http_service.rs`.
 //!
 //! The handshake versions run through rmcp's client. MCP 2026-07-28 has no handshake and no
 //! server-to-client requests: it is driven with raw JSON lines, each request carrying its
@@ -14,7 +16,7 @@ use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
 use tokio::process::{Child, ChildStdin, ChildStdout};
 
-use crate::common::bridge::{bridge_bin, Bridge, BridgeOptions, Elicitation};
+use crate::common::bridge::{bridge_bin, Bridge, BridgeOptions, Elicitation, Transport};
 use crate::common::codex_env::{codex_bin, CodexEnv};
 use crate::common::fake_model::FakeModel;
 
@@ -27,9 +29,13 @@ fn structured(result: &rmcp::model::CallToolResult) -> Value {
 
 /// One handshake version end to end.
 async fn handshake_version(version: ProtocolVersion) {
+    handshake_version_over(version, Transport::Stdio).await
+}
+
+async fn handshake_version_over(version: ProtocolVersion, transport: Transport) {
     let model = FakeModel::start().await;
     let env = CodexEnv::new(&model);
-    let mut options = BridgeOptions::embedded(&env);
+    let mut options = BridgeOptions::embedded(&env).over(transport);
     options.version = version.clone();
     options.elicitation = Elicitation::Choose("accept");
     let bridge = Bridge::start(options).await;
@@ -96,6 +102,16 @@ async fn every_handshake_version_serves_tools_progress_cancellation_and_approval
             ProtocolVersion::V_2025_11_25,
         ]
         .map(handshake_version),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn the_versions_real_clients_speak_over_http_serve_tools_progress_cancellation_and_approvals()
+{
+    futures_util::future::join_all(
+        [ProtocolVersion::V_2025_06_18, ProtocolVersion::V_2025_11_25]
+            .map(|version| handshake_version_over(version, Transport::Http)),
     )
     .await;
 }

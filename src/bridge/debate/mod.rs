@@ -49,6 +49,9 @@ pub struct DebateSpec {
     pub effort: Option<String>,
     /// Fork this thread into every participant (they debate with its context).
     pub seed_thread_id: Option<String>,
+    /// The agent that started the debate (its turns record it as `started_by`); only it
+    /// may stop the debate without `force`.
+    pub owner: Option<String>,
 }
 
 /// One participant as the caller describes it.
@@ -190,6 +193,11 @@ impl Debate {
     /// What the debate is doing now, in a line.
     pub fn activity(&self) -> String {
         lock(&self.state).activity.clone()
+    }
+
+    /// The agent that started the debate.
+    pub fn owner(&self) -> Option<&str> {
+        self.spec.owner.as_deref()
     }
 
     /// Stop the debate: every participant's running turn is interrupted.

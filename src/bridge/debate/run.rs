@@ -249,6 +249,7 @@ impl Runner {
             output_schema: Some(schema),
             approver: self.approver.clone(),
             holder: Some(self.holder.clone()),
+            started_by: spec.owner.clone(),
         }
     }
 

@@ -12,7 +12,7 @@ use crate::bridge::debate::{Debate, DebateSpec, ParticipantSpec};
 use crate::bridge::effort::Effort;
 use crate::bridge::error::BridgeError;
 use crate::bridge::results::BrainstormResult;
-use crate::bridge::watch::{OnDeadline, Watcher};
+use crate::bridge::watch::{OnDeadline, Stop, Watcher};
 
 /// Most rounds a debate may run.
 pub const MAX_ROUNDS: u32 = 5;
@@ -97,9 +97,13 @@ impl Bridge {
             };
             tokio::select! {
                 changed = changes.changed() => if changed.is_err() { break },
-                _ = watcher.stopped() => {
-                    debate.stop();
-                    debate.wait(STOP_WAIT).await;
+                stop = watcher.stopped() => {
+                    // A dropped connection only stops the waiting; a cancel stops the debate
+                    // only when its owner cancels.
+                    if stop != Stop::Disconnected && owns(caller, &debate) {
+                        debate.stop();
+                        debate.wait(STOP_WAIT).await;
+                    }
                     break;
                 }
                 () = until => {
@@ -116,9 +120,26 @@ impl Bridge {
         Ok(result)
     }
 
-    /// `codex_interrupt {brainstorm_id}`: stop a debate whose call already returned.
-    pub async fn stop_brainstorm(&self, id: &str) -> Result<BrainstormResult, BridgeError> {
+    /// `codex_interrupt {brainstorm_id}`: stop a debate whose call already returned. A
+    /// debate another agent started is refused unless `force`.
+    pub async fn stop_brainstorm(
+        &self,
+        id: &str,
+        caller: &Caller,
+        force: bool,
+    ) -> Result<BrainstormResult, BridgeError> {
         let debate = self.find_debate(id)?;
+        if !force && !owns(caller, &debate) {
+            return Err(BridgeError::argument(
+                "brainstorm_id",
+                format!(
+                    "{} was started by {}: only it may stop the brainstorm. Wait for it with {}, or pass force: true to stop it anyway",
+                    debate.id,
+                    debate.owner().unwrap_or_default(),
+                    self.door.brainstorm()
+                ),
+            ));
+        }
         debate.stop();
         debate.wait(STOP_WAIT).await;
         Ok(debate.result(false))
@@ -245,7 +266,17 @@ impl Bridge {
             model: call.model.clone(),
             effort: call.effort.clone(),
             seed_thread_id,
+            owner: caller.agent.clone(),
         })
+    }
+}
+
+/// Whether `caller` started `debate` (or nobody is named: the command line, a restart).
+fn owns(caller: &Caller, debate: &Debate) -> bool {
+    match (debate.owner(), &caller.agent) {
+        (None, _) => true,
+        (Some(owner), Some(me)) => owner == me,
+        (Some(_), None) => false,
     }
 }
 

@@ -17,11 +17,13 @@ pub mod turns;
 
 use std::sync::Arc;
 
+use super::caller::{Caller, OwnedAction};
 use super::ceilings::Ceilings;
 use super::debate::Debates;
 use super::error::BridgeError;
 use super::words::Door;
 use crate::codex::client::CodexClient;
+use crate::codex::turn::TurnHandle;
 
 /// What every operation works with: the shared Codex client and the operator's ceilings.
 #[derive(Clone)]
@@ -50,6 +52,30 @@ impl Bridge {
             debate.stop();
         }
         self.client.shutdown().await;
+    }
+}
+
+impl Bridge {
+    /// The ownership rule, in one place for every action on another agent's running turn
+    /// (`codex_interrupt`, `codex_steer`): allowed when `caller` owns `turn`
+    /// ([`Caller::owns`]) or says `force`; otherwise [`BridgeError::NotOwner`], which names
+    /// the owner and says how to go on (wait for the turn, or pass `force: true`).
+    pub fn check_owner(
+        &self,
+        turn: &TurnHandle,
+        caller: &Caller,
+        action: OwnedAction,
+        force: bool,
+    ) -> Result<(), BridgeError> {
+        if force || caller.owns(turn) {
+            return Ok(());
+        }
+        Err(BridgeError::NotOwner {
+            action,
+            thread_id: turn.thread_id.clone(),
+            turn_id: turn.turn_id.clone(),
+            owner: turn.started_by().unwrap_or_default().to_string(),
+        })
     }
 }
 

@@ -82,7 +82,9 @@ impl Bridge {
             // A thread reverted before it was archived has two saved files, and the
             // app-server lists it once per file.
             if !threads.iter().any(|seen| seen.id == thread.id) {
-                threads.push(ThreadSummary::of(thread, archived));
+                let mut summary = ThreadSummary::of(thread, archived);
+                summary.started_by = self.client.latest_started_by(&summary.id);
+                threads.push(summary);
             }
         }
         Ok(ThreadList {
@@ -150,7 +152,11 @@ impl Bridge {
             .into_iter()
             .rev()
             .filter(|turn| !TurnSummary::is_sub_agent(turn))
-            .map(TurnSummary::from)
+            .map(|turn| {
+                let mut summary = TurnSummary::from(turn);
+                summary.started_by = self.client.started_by(&summary.turn_id);
+                summary
+            })
             .collect();
         history.next_cursor = page.next_cursor.filter(|cursor| !cursor.is_empty());
         Ok(history)

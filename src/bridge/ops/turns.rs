@@ -12,14 +12,17 @@ use std::time::Duration;
 
 use crate::bridge::approval::{ApprovalPolicy, CallApprover, Verdict};
 use crate::bridge::caller::Caller;
+use crate::bridge::caller::OwnedAction;
 use crate::bridge::error::BridgeError;
 use crate::bridge::options::{check_prompt, prepare, PreparedTurn, TurnOptions};
 use crate::bridge::results::{TurnProgress, TurnResult};
-use crate::bridge::watch::{self, Deadline, Ending, Watched, Watcher};
+use crate::bridge::watch::{self, Deadline, Ending, Role, Watched, Watcher};
+use crate::bridge::words::Door;
 pub use crate::codex::client::NewThread;
 use crate::codex::error::CodexError;
 use crate::codex::protocol::TurnItemsView;
 use crate::codex::turn::{TurnHandle, TurnKind};
+use crate::shutdown::Caught;
 
 /// How long a turn call watches its turn.
 #[derive(Debug, Clone, Copy)]
@@ -62,6 +65,8 @@ pub struct Steer {
     pub turn_id: Option<String>,
     pub prompt: String,
     pub wait_seconds: Option<f64>,
+    /// Steer a turn another agent started.
+    pub force: bool,
 }
 
 /// A turn call validated against the ceilings, ready to run.
@@ -190,32 +195,43 @@ impl Bridge {
         self.run_turn(call, waiting, watcher).await
     }
 
-    /// `codex_wait`: watch a turn whose call already returned. A turn the bridge no longer
-    /// holds (another process ran it, or the bridge restarted) is read from the thread's
-    /// saved history.
+    /// `codex_wait`: watch a turn whose call already returned; any agent may. A turn the
+    /// bridge no longer holds (another process ran it, or the bridge restarted) is read from
+    /// the thread's saved history. Only the turn's owner is asked about its pending
+    /// requests, and only the owner's cancelled wait interrupts the turn.
     pub async fn wait(
         &self,
         thread_id: &str,
         turn_id: Option<&str>,
         wait_seconds: Option<f64>,
+        caller: &Caller,
         watcher: &mut dyn Watcher,
     ) -> Result<TurnOutcome, BridgeError> {
         let (thread_id, turn_id) = self.check_ids(thread_id, turn_id)?;
         let wait = self.ceilings.check_wait(wait_seconds)?;
-        self.answer_and_watch(&thread_id, turn_id.as_deref(), Vec::new(), wait, watcher)
-            .await
+        self.answer_and_watch(
+            &thread_id,
+            turn_id.as_deref(),
+            Vec::new(),
+            wait,
+            caller,
+            watcher,
+        )
+        .await
     }
 
     /// Answer pending requests of a turn (a human's answers brought back by a later call,
     /// as MCP 2026-07-28's input-required round trip does), then watch the turn like
-    /// `codex_wait`. An answer to a request that is no longer pending is ignored. `thread_id`
-    /// and `turn_id` are already checked.
+    /// `codex_wait`. An answer to a request that is no longer pending is ignored, and so is
+    /// one from an agent that does not own the turn. `thread_id` and `turn_id` are already
+    /// checked.
     pub async fn answer_and_watch(
         &self,
         thread_id: &str,
         turn_id: Option<&str>,
         answers: Vec<(u64, Verdict)>,
         wait: Duration,
+        caller: &Caller,
         watcher: &mut dyn Watcher,
     ) -> Result<TurnOutcome, BridgeError> {
         let Some(handle) = self.client.find_turn(thread_id, turn_id) else {
@@ -225,14 +241,22 @@ impl Bridge {
                 ending: Ending::Finished,
             });
         };
-        for (key, verdict) in answers {
-            handle.resolve(key, verdict);
+        let role = if caller.owns(&handle) {
+            Role::Owner
+        } else {
+            Role::Onlooker
+        };
+        if role == Role::Owner {
+            for (key, verdict) in answers {
+                handle.resolve(key, verdict);
+            }
         }
         let (ending, _) = watch::watch(
             &self.client,
             &handle,
             Deadline::returning_after(wait),
             watcher,
+            role,
         )
         .await;
         Ok(TurnOutcome::Ran {
@@ -244,21 +268,36 @@ impl Bridge {
     /// `codex_steer`: add input to the running turn, then watch it like `codex_wait` (the
     /// steered answer is the turn's answer). A thread with no running turn, or a turn id
     /// that is not the running one, is an error that says to start a new turn instead.
+    /// A turn another agent started is refused ([`BridgeError::NotOwner`]) unless
+    /// `steer.force`.
     pub async fn steer(
         &self,
         steer: Steer,
+        caller: &Caller,
         watcher: &mut dyn Watcher,
     ) -> Result<TurnOutcome, BridgeError> {
         let (thread_id, turn_id) = self.check_ids(&steer.thread_id, steer.turn_id.as_deref())?;
         check_prompt(&steer.prompt)?;
         let wait = self.ceilings.check_wait(steer.wait_seconds)?;
+        if let Some(handle) = self.client.find_turn(&thread_id, turn_id.as_deref()) {
+            if !handle.is_finished() {
+                self.check_owner(&handle, caller, OwnedAction::Steer, steer.force)?;
+            }
+        }
         let steered = self
             .client
             .steer(&thread_id, turn_id.as_deref(), &steer.prompt)
             .await
             .map_err(|error| self.steer_error(&thread_id, turn_id.as_deref(), error))?;
-        self.answer_and_watch(&thread_id, Some(&steered), Vec::new(), wait, watcher)
-            .await
+        self.answer_and_watch(
+            &thread_id,
+            Some(&steered),
+            Vec::new(),
+            wait,
+            caller,
+            watcher,
+        )
+        .await
     }
 
     fn steer_error(
@@ -309,18 +348,52 @@ impl Bridge {
         self.run_started(start, deadline, watcher).await
     }
 
-    /// `codex_interrupt`: stop a running turn; its result says `interrupted`.
+    /// `codex_interrupt`: stop a running turn; its result says `interrupted`. A turn another
+    /// agent started is refused ([`BridgeError::NotOwner`]) unless `force`.
     pub async fn interrupt(
         &self,
         thread_id: &str,
         turn_id: Option<&str>,
+        caller: &Caller,
+        force: bool,
     ) -> Result<TurnResult, BridgeError> {
         let (thread_id, turn_id) = self.check_ids(thread_id, turn_id)?;
         let (thread_id, turn_id) = (thread_id.as_str(), turn_id.as_deref());
+        if let Some(handle) = self.client.find_turn(thread_id, turn_id) {
+            if !handle.is_finished() {
+                self.check_owner(&handle, caller, OwnedAction::Interrupt, force)?;
+            }
+        }
         match self.client.interrupt(thread_id, turn_id).await? {
             Some(handle) => Ok(TurnResult::of(&handle, self.door)),
             None => self.turn_from_history(thread_id, turn_id).await,
         }
+    }
+
+    /// What a call whose turn the bridge interrupted on its way down (`signal`) tells its
+    /// caller: which turn stopped, and how to go on once the bridge is back.
+    pub fn shutdown_notice(&self, result: &TurnResult, signal: Caught) -> String {
+        let thread_id = &result.thread_id;
+        let next = if self.client.is_ephemeral(thread_id) {
+            format!(
+                "Thread {thread_id} was ephemeral and ends with the bridge's app-server: start a new one with {} once the bridge is back",
+                self.door.start_thread()
+            )
+        } else {
+            let how = match self.door {
+                Door::Mcp => format!("codex_continue_thread {{thread_id: \"{thread_id}\"}}"),
+                Door::Cli => self.door.continue_thread(thread_id),
+            };
+            format!(
+                "Thread {thread_id} is saved: once the bridge is back, continue it with {how} ({} shows what was done)",
+                self.door.read_thread()
+            )
+        };
+        format!(
+            "codex-bridge is shutting down ({}) and interrupted turn {} on thread {thread_id}. {next}",
+            signal.name(),
+            result.turn_id
+        )
     }
 
     fn check_ids(
@@ -363,7 +436,9 @@ impl Bridge {
                 crate::codex::protocol::ThreadItem::ExitedReviewMode { .. }
             )
         });
+        let turn_id = turn.id.clone();
         let mut result = TurnResult::from_saved(thread_id, turn, false);
+        result.started_by = self.client.started_by(&turn_id);
         if is_review {
             result.review = self.review_report(thread_id).await;
         }

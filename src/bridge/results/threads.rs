@@ -31,6 +31,10 @@ pub struct ThreadSummary {
     /// Archived threads are left out of the default listing (list them with archived:
     /// true) and must be unarchived before their next turn.
     pub archived: bool,
+    /// The agent that started the thread's latest turn through this bridge (see a turn
+    /// result's `started_by`); absent when the bridge does not know.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_by: Option<String>,
 }
 
 impl ThreadSummary {
@@ -47,6 +51,7 @@ impl ThreadSummary {
             updated_at: thread.updated_at,
             status,
             archived,
+            started_by: None,
         }
     }
 }
@@ -75,6 +80,10 @@ pub struct TurnSummary {
     /// What went wrong, for failed or interrupted turns.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The agent that started this turn through this bridge (see a turn result's
+    /// `started_by`); absent when the bridge does not know.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_by: Option<String>,
 }
 
 impl TurnSummary {
@@ -117,6 +126,7 @@ impl From<Turn> for TurnSummary {
             prompt: prompt.join("\n"),
             answer,
             error: turn.error.map(|error| error.message),
+            started_by: None,
         }
     }
 }
@@ -245,6 +255,7 @@ impl TurnResult {
         TurnResult {
             thread_id: thread_id.to_string(),
             turn_id: summary.turn_id,
+            started_by: summary.started_by,
             status: summary.status,
             text: summary.answer,
             structured: None,

@@ -133,6 +133,12 @@ pub struct TurnResult {
     pub thread_id: String,
     /// This turn (for codex_wait and codex_interrupt).
     pub turn_id: String,
+    /// The agent that started this turn: its name in the bridge's token file, or its MCP
+    /// client's name (with a short session id when agents share one token). Only it may
+    /// interrupt the turn without `force`. Absent when the bridge does not know (a turn
+    /// from before the bridge's last restart, or started elsewhere).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_by: Option<String>,
     /// `completed`, `failed`, `interrupted`, or `running` (still working: call codex_wait).
     pub status: TurnPhase,
     /// Codex's final answer (while running: the answer so far).
@@ -275,6 +281,7 @@ impl TurnResult {
         TurnResult {
             thread_id: snapshot.thread_id,
             turn_id: snapshot.turn_id,
+            started_by: snapshot.started_by,
             status,
             text: snapshot.answer,
             structured,

@@ -51,6 +51,9 @@ pub struct TurnRequest {
     pub approver: Arc<dyn Approver>,
     /// The holder this turn runs for, on a thread held for it ([`Registry::hold`]).
     pub holder: Option<String>,
+    /// Who starts the turn (recorded on its handle and in the registry; `None`: nobody
+    /// named).
+    pub started_by: Option<String>,
 }
 
 /// Options that only make sense when a thread is created.
@@ -291,6 +294,9 @@ impl CodexClient {
             request.output_schema.is_some(),
             self.registry.usage_baseline(thread_id),
         );
+        if let Some(who) = &request.started_by {
+            handle.set_started_by(who.clone());
+        }
         Ok(self.drive(session, handle, subscription, request.approver.clone()))
     }
 
@@ -513,6 +519,22 @@ impl CodexClient {
     /// Keep other turns off `thread_id` until the hold is dropped (see [`Registry::hold`]).
     pub fn hold(&self, thread_id: &str, holder: &str) -> Hold {
         self.registry.hold(thread_id, holder)
+    }
+
+    /// Whether this client started `thread_id` as ephemeral (it ends with the app-server).
+    pub fn is_ephemeral(&self, thread_id: &str) -> bool {
+        self.registry.is_ephemeral(thread_id)
+    }
+
+    /// Who started turn `turn_id` through this client, while the registry remembers it
+    /// (see [`Registry::started_by`]).
+    pub fn started_by(&self, turn_id: &str) -> Option<String> {
+        self.registry.started_by(turn_id)
+    }
+
+    /// Who started the latest turn of `thread_id` through this client, if remembered.
+    pub fn latest_started_by(&self, thread_id: &str) -> Option<String> {
+        self.registry.latest_started_by(thread_id)
     }
 
     /// A turn this bridge ran: by turn id, else the thread's latest.

@@ -38,6 +38,7 @@ impl McpServer {
             "codex_brainstorm",
             &context,
             self.client_roots(&context.peer).await,
+            &self.serving,
         );
         let brainstorm = Brainstorm {
             brainstorm_id: params.brainstorm_id,
@@ -99,6 +100,7 @@ impl McpServer {
             "codex_fanout",
             &context,
             self.client_roots(&context.peer).await,
+            &self.serving,
         );
         let fanout = Fanout {
             prompt: params.prompt,

@@ -36,6 +36,7 @@ impl McpServer {
             "codex_review",
             &context,
             self.client_roots(&context.peer).await,
+            &self.serving,
         );
         let review = Review {
             target: params.target.word().to_string(),
@@ -53,8 +54,13 @@ impl McpServer {
             .bridge
             .review(review, &call.caller, Waiting::ForCall, &mut call.watcher)
             .await;
-        call.answer(outcome, &self.input, self.bridge.ceilings.max_result_chars)
-            .await
+        call.answer(
+            outcome,
+            &self.bridge,
+            &self.input,
+            self.bridge.ceilings.max_result_chars,
+        )
+        .await
     }
 
     /// Branch a Codex thread to try an alternative: a new thread with the history up to
@@ -78,6 +84,7 @@ impl McpServer {
             "codex_fork_thread",
             &context,
             self.client_roots(&context.peer).await,
+            &self.serving,
         );
         if let Some(state) = state {
             let outcome = match self
@@ -94,10 +101,16 @@ impl McpServer {
                 _ => None,
             };
             return call
-                .answer_as(outcome, &self.input, |turn| match fork {
-                    Some(fork) => render::fork(&fork, Some(turn), budget),
-                    None => render::turn(turn, budget),
-                })
+                .answer_as(
+                    outcome,
+                    &self.bridge,
+                    &self.input,
+                    budget,
+                    |turn| match fork {
+                        Some(fork) => render::fork(&fork, Some(turn), budget),
+                        None => render::turn(turn, budget),
+                    },
+                )
                 .await;
         }
         let fork = ForkCall {
@@ -116,7 +129,7 @@ impl McpServer {
                 fork,
                 turn: Some(outcome),
             }) => {
-                call.answer_as(Ok(outcome), &self.input, |turn| {
+                call.answer_as(Ok(outcome), &self.bridge, &self.input, budget, |turn| {
                     render::fork(&fork, Some(turn), budget)
                 })
                 .await
@@ -125,7 +138,10 @@ impl McpServer {
                 call.watcher.finish().await;
                 render::fork(&fork, None, budget).into()
             }
-            Err(error) => call.answer(Err(error), &self.input, budget).await,
+            Err(error) => {
+                call.answer(Err(error), &self.bridge, &self.input, budget)
+                    .await
+            }
         }
     }
 }

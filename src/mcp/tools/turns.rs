@@ -13,7 +13,7 @@ use serde_json::Value;
 use crate::bridge::error::BridgeError;
 use crate::bridge::ops::turns::{Ask, Continue, NewThread, Steer, TurnOutcome, Waiting};
 use crate::bridge::results::{InterruptResult, TurnResult};
-use crate::mcp::call::Call;
+use crate::mcp::call::{self, Call};
 use crate::mcp::params::{
     AskParams, CompactParams, ContinueParams, InterruptParams, SteerParams, WaitParams,
 };
@@ -38,10 +38,14 @@ impl McpServer {
         InputResponses(responses): InputResponses,
         context: RequestContext<RoleServer>,
     ) -> CallToolResponse {
+        if let Some(refusal) = self.shutting_down() {
+            return refusal;
+        }
         let mut call = Call::new(
             "codex_ask",
             &context,
             self.client_roots(&context.peer).await,
+            &self.serving,
         );
         if let Some(state) = state {
             return self
@@ -62,8 +66,13 @@ impl McpServer {
             .bridge
             .ask(ask, &call.caller, Waiting::ForCall, &mut call.watcher)
             .await;
-        call.answer(outcome, &self.input, self.bridge.ceilings.max_result_chars)
-            .await
+        call.answer(
+            outcome,
+            &self.bridge,
+            &self.input,
+            self.bridge.ceilings.max_result_chars,
+        )
+        .await
     }
 
     /// Send a follow-up to an existing Codex thread (from codex_ask, codex_list_threads, or
@@ -81,10 +90,14 @@ impl McpServer {
         InputResponses(responses): InputResponses,
         context: RequestContext<RoleServer>,
     ) -> CallToolResponse {
+        if let Some(refusal) = self.shutting_down() {
+            return refusal;
+        }
         let mut call = Call::new(
             "codex_continue_thread",
             &context,
             self.client_roots(&context.peer).await,
+            &self.serving,
         );
         if let Some(state) = state {
             return self
@@ -100,8 +113,13 @@ impl McpServer {
             .bridge
             .continue_thread(next, &call.caller, Waiting::ForCall, &mut call.watcher)
             .await;
-        call.answer(outcome, &self.input, self.bridge.ceilings.max_result_chars)
-            .await
+        call.answer(
+            outcome,
+            &self.bridge,
+            &self.input,
+            self.bridge.ceilings.max_result_chars,
+        )
+        .await
     }
 
     /// Wait for a Codex turn that was still "running" when its call returned. Returns the
@@ -118,10 +136,14 @@ impl McpServer {
         InputResponses(responses): InputResponses,
         context: RequestContext<RoleServer>,
     ) -> CallToolResponse {
+        if let Some(refusal) = self.shutting_down() {
+            return refusal;
+        }
         let mut call = Call::new(
             "codex_wait",
             &context,
             self.client_roots(&context.peer).await,
+            &self.serving,
         );
         if let Some(state) = state {
             return self
@@ -134,11 +156,17 @@ impl McpServer {
                 &params.thread_id,
                 params.turn_id.as_deref(),
                 params.wait_seconds,
+                &call.caller,
                 &mut call.watcher,
             )
             .await;
-        call.answer(outcome, &self.input, self.bridge.ceilings.max_result_chars)
-            .await
+        call.answer(
+            outcome,
+            &self.bridge,
+            &self.input,
+            self.bridge.ceilings.max_result_chars,
+        )
+        .await
     }
 
     /// Add input to a Codex turn that is RUNNING (a correction, a constraint, more context)
@@ -157,10 +185,14 @@ impl McpServer {
         InputResponses(responses): InputResponses,
         context: RequestContext<RoleServer>,
     ) -> CallToolResponse {
+        if let Some(refusal) = self.shutting_down() {
+            return refusal;
+        }
         let mut call = Call::new(
             "codex_steer",
             &context,
             self.client_roots(&context.peer).await,
+            &self.serving,
         );
         if let Some(state) = state {
             return self
@@ -172,10 +204,19 @@ impl McpServer {
             turn_id: params.turn_id,
             prompt: params.prompt,
             wait_seconds: params.wait_seconds,
+            force: params.force.unwrap_or(false),
         };
-        let outcome = self.bridge.steer(steer, &mut call.watcher).await;
-        call.answer(outcome, &self.input, self.bridge.ceilings.max_result_chars)
-            .await
+        let outcome = self
+            .bridge
+            .steer(steer, &call.caller, &mut call.watcher)
+            .await;
+        call.answer(
+            outcome,
+            &self.bridge,
+            &self.input,
+            self.bridge.ceilings.max_result_chars,
+        )
+        .await
     }
 
     /// Compact a Codex thread's long history into a summary, to free the model's context
@@ -191,10 +232,14 @@ impl McpServer {
         Parameters(params): Parameters<CompactParams>,
         context: RequestContext<RoleServer>,
     ) -> CallToolResponse {
+        if let Some(refusal) = self.shutting_down() {
+            return refusal;
+        }
         let mut call = Call::new(
             "codex_compact_thread",
             &context,
             self.client_roots(&context.peer).await,
+            &self.serving,
         );
         let outcome = self
             .bridge
@@ -205,12 +250,19 @@ impl McpServer {
                 &mut call.watcher,
             )
             .await;
-        call.answer(outcome, &self.input, self.bridge.ceilings.max_result_chars)
-            .await
+        call.answer(
+            outcome,
+            &self.bridge,
+            &self.input,
+            self.bridge.ceilings.max_result_chars,
+        )
+        .await
     }
 
     /// Stop a running Codex turn (thread_id, optional turn_id), or a brainstorm
     /// (brainstorm_id: every participant's turn). The thread stays usable for the next turn.
+    /// A turn or brainstorm another agent started (see started_by) is refused unless force
+    /// is true.
     #[tool(
         name = "codex_interrupt",
         annotations(title = "Interrupt a Codex turn or brainstorm", read_only_hint = false, destructive_hint = false, idempotent_hint = true, open_world_hint = false),
@@ -219,13 +271,16 @@ impl McpServer {
     async fn codex_interrupt(
         &self,
         Parameters(params): Parameters<InterruptParams>,
+        context: RequestContext<RoleServer>,
     ) -> CallToolResult {
         let budget = self.bridge.ceilings.max_result_chars;
+        let caller = call::caller(&context, None);
+        let force = params.force.unwrap_or(false);
         match (params.thread_id, params.brainstorm_id) {
             (Some(thread_id), None) => {
                 match self
                     .bridge
-                    .interrupt(&thread_id, params.turn_id.as_deref())
+                    .interrupt(&thread_id, params.turn_id.as_deref(), &caller, force)
                     .await
                 {
                     Ok(result) => render::turn(&result, budget),
@@ -233,7 +288,11 @@ impl McpServer {
                 }
             }
             (None, Some(brainstorm_id)) if params.turn_id.is_none() => {
-                match self.bridge.stop_brainstorm(&brainstorm_id).await {
+                match self
+                    .bridge
+                    .stop_brainstorm(&brainstorm_id, &caller, force)
+                    .await
+                {
                     Ok(result) => render::stopped_brainstorm(&result, budget),
                     Err(error) => render::error(&error),
                 }
@@ -266,8 +325,13 @@ impl McpServer {
     ) -> CallToolResponse {
         match self.resume(&mut call, state, responses, wait_seconds).await {
             Ok(outcome) => {
-                call.answer(outcome, &self.input, self.bridge.ceilings.max_result_chars)
-                    .await
+                call.answer(
+                    outcome,
+                    &self.bridge,
+                    &self.input,
+                    self.bridge.ceilings.max_result_chars,
+                )
+                .await
             }
             Err(refused) => refused,
         }
@@ -282,10 +346,14 @@ impl McpServer {
         responses: Option<BTreeMap<String, Value>>,
         wait_seconds: Option<f64>,
     ) -> Result<Result<TurnOutcome, BridgeError>, CallToolResponse> {
-        let retry = match self.input.open(call.tool(), state, responses) {
-            Ok(retry) => retry,
-            Err(message) => return Err(render::error_text(&message).into()),
-        };
+        let retry =
+            match self
+                .input
+                .open(call.tool(), call.caller.agent.as_deref(), state, responses)
+            {
+                Ok(retry) => retry,
+                Err(message) => return Err(render::error_text(&message).into()),
+            };
         let wait = match self.bridge.ceilings.check_wait(wait_seconds) {
             Ok(wait) => wait,
             Err(error) => return Err(render::error(&error).into()),
@@ -297,6 +365,7 @@ impl McpServer {
                 Some(&retry.turn_id),
                 retry.answers,
                 wait,
+                &call.caller,
                 &mut call.watcher,
             )
             .await)

@@ -10,11 +10,13 @@
 //! (the inner model answers `HISTORY` with every prompt of the thread). Each client is
 //! configured with its snippet from `docs/clients/`, the file the README shows verbatim
 //! (`snippets.rs` checks that), with only its placeholders filled in. Every test ends by
-//! checking that nothing it started (client, bridge, app-server) is still running.
+//! checking that nothing it started (client, bridge, app-server) is still running. `http`
+//! points the three agents at one shared `serve --http` bridge, all at once.
 
 mod claude_code;
 mod codex;
 mod gemini;
+mod http;
 mod inspector;
 mod python;
 mod snippets;

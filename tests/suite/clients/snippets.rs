@@ -7,11 +7,14 @@ use serde_json::Value;
 use super::{repo_path, snippet};
 
 /// Every snippet and the language of its README code block.
-const SNIPPETS: [(&str, &str); 6] = [
+const SNIPPETS: [(&str, &str); 9] = [
     ("claude-code.mcp.json", "json"),
+    ("claude-code.http.mcp.json", "json"),
     ("claude-code.settings.json", "json"),
     ("codex.config.toml", "toml"),
+    ("codex.http.config.toml", "toml"),
     ("gemini.settings.json", "json"),
+    ("gemini.http.settings.json", "json"),
     ("inspector.sh", "sh"),
     ("python_sdk.py", "python"),
 ];
