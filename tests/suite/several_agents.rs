@@ -147,6 +147,23 @@ async fn two_agents_share_threads_and_each_owns_its_turns() {
         refused.contains("alice") && refused.contains("force: true"),
         "{refused}"
     );
+    // Nor steer it: the same rule, and nothing reaches the model.
+    let requests = setup.model.requests().len();
+    let not_steered = bob
+        .call_err(
+            "codex_steer",
+            json!({"thread_id": hanging["thread_id"], "prompt": "do it my way"}),
+        )
+        .await;
+    assert!(
+        not_steered.contains("alice") && not_steered.contains("force: true"),
+        "{not_steered}"
+    );
+    assert_eq!(
+        setup.model.requests().len(),
+        requests,
+        "the steer was not sent"
+    );
     // B's cancelled wait on A's turn only stops waiting.
     let watching = bob
         .call_cancellable(
