@@ -12,7 +12,7 @@ use clap::{Parser, Subcommand};
 use codex_bridge::bridge::ops::Bridge;
 use codex_bridge::bridge::words::Door;
 use codex_bridge::cli;
-use codex_bridge::cli::flags::{CeilingArgs, ConnectArgs, HttpArgs, WaitArgs};
+use codex_bridge::cli::flags::{CeilingArgs, ConnectArgs, HttpArgs, SpareArgs, WaitArgs};
 use codex_bridge::codex::client::CodexClient;
 use codex_bridge::codex::connection::ConnectionOptions;
 use codex_bridge::mcp;
@@ -47,6 +47,8 @@ enum Command {
         waits: WaitArgs,
         #[command(flatten)]
         http: HttpArgs,
+        #[command(flatten)]
+        spares: SpareArgs,
     },
     /// Ask Codex once and print the answer (streamed, plain or JSON). Exit codes: 0 ok,
     /// 1 turn failed or interrupted, 2 bad arguments, 3 Codex unreachable, 4 timeout,
@@ -113,6 +115,7 @@ async fn run(cli: Cli) -> ExitCode {
             ceilings,
             waits,
             http,
+            spares,
         } => {
             let ceilings = ceilings
                 .resolve()
@@ -130,7 +133,16 @@ async fn run(cli: Cli) -> ExitCode {
                     "no --allowed-root: Codex may work anywhere in your home directory (the directory the bridge was started in) unless the client offers MCP roots; pass --allowed-root DIR to narrow it"
                 );
             }
-            let client = Arc::new(CodexClient::new(settings, ConnectionOptions::default()));
+            let spares = match spares.resolve(&settings, ceilings.check_cwd(None, None).ok()) {
+                Ok(spares) => spares,
+                Err(error) => {
+                    eprintln!("codex-bridge: {}", error.describe(Door::Cli));
+                    return ExitCode::from(2);
+                }
+            };
+            let client = Arc::new(
+                CodexClient::new(settings, ConnectionOptions::default()).with_spares(spares),
+            );
             let server = match mcp::server(Bridge::new(client, ceilings, Door::Mcp)) {
                 Ok(server) => server,
                 Err(error) => {

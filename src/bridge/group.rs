@@ -117,6 +117,11 @@ impl Watcher for MemberWatcher {
         Duration::ZERO
     }
 
+    /// The member's line shows its steps, not its answer.
+    fn follows_text(&self) -> bool {
+        false
+    }
+
     fn progress(&mut self, turn: &TurnHandle, last: bool) {
         // The activity only (not the answer's growing length): the line changes at steps,
         // so a terminal can print every change.

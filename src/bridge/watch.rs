@@ -142,6 +142,12 @@ pub trait Watcher: Send {
     /// Report the turn's state; `last` on the final call, when the watching ends.
     fn progress(&mut self, turn: &TurnHandle, last: bool);
 
+    /// Whether the growth of the answer is news to this watcher (its progress shows the
+    /// text or its length); if not, only the turn's steps wake it.
+    fn follows_text(&self) -> bool {
+        true
+    }
+
     /// Report a line about work that is not one turn (a fan-out's or a debate's progress);
     /// `last` on the final call. Throttled by the caller like [`Watcher::progress`].
     fn note(&mut self, _message: &str, _last: bool) {}
@@ -312,6 +318,7 @@ async fn follow(
     role: Role,
 ) -> Ending {
     let interval = watcher.progress_interval();
+    let follows_text = watcher.follows_text();
     // Only the owner is asked; another agent never answers the owner's requests.
     let asking = match role {
         Role::Owner => watcher.asking(),
@@ -349,6 +356,11 @@ async fn follow(
             watcher.progress(handle, false);
             last_report = Some(now);
             unreported = false;
+        }
+        // Streamed text wakes this loop once per report at most: while a report is due
+        // later, the text it will show needs no signal.
+        if follows_text && !unreported {
+            handle.want_text();
         }
         tokio::select! {
             changed = changes.changed() => {

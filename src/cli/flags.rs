@@ -17,6 +17,7 @@ use crate::bridge::error::BridgeError;
 use crate::bridge::sandbox::Sandbox;
 use crate::codex::daemon;
 use crate::codex::link::{self, Link, LinkSettings, Transport};
+use crate::codex::spare::SparePolicy;
 use crate::mcp::HttpOptions;
 
 /// Flags shared by every subcommand that talks to Codex.
@@ -232,6 +233,53 @@ impl WaitArgs {
         )?;
         ceilings.max_result_chars = usize::try_from(self.max_result_chars).unwrap_or(usize::MAX);
         Ok(ceilings)
+    }
+}
+
+/// Spare threads (`serve` only: a one-shot command has no next call to prepare for).
+#[derive(Debug, Clone, Args)]
+pub struct SpareArgs {
+    /// Threads kept started ahead of time, so that a `codex_ask` runs its turn at once
+    /// instead of starting a thread first (0: none). Default 1 with the app-server the
+    /// bridge starts itself; a shared app-server (--app-server-url, --codex-daemon) gets
+    /// none, as other front-ends would see each one start.
+    #[arg(
+        long,
+        env = "CODEX_BRIDGE_SPARE_THREADS",
+        value_name = "N",
+        value_parser = clap::value_parser!(u64).range(0..=MAX_SPARE_THREADS)
+    )]
+    pub spare_threads: Option<u64>,
+}
+
+/// The most spare threads `--spare-threads` keeps (each is a loaded thread, with the MCP
+/// servers Codex starts for it).
+pub const MAX_SPARE_THREADS: u64 = 8;
+
+impl SpareArgs {
+    /// The spare-thread policy for `link`; spares start in `default_cwd` (the cwd of a call
+    /// that names none) until a call names another.
+    pub fn resolve(
+        &self,
+        link: &LinkSettings,
+        default_cwd: Option<std::path::PathBuf>,
+    ) -> Result<SparePolicy, BridgeError> {
+        let embedded = matches!(link.link, Link::Embedded { .. });
+        let count = match (self.spare_threads, embedded) {
+            (None, true) => 1,
+            (None, false) => 0,
+            (Some(count), true) => count,
+            (Some(0), false) => 0,
+            (Some(_), false) => {
+                return Err(BridgeError::invalid(
+                    "--spare-threads needs the app-server the bridge starts itself: on a shared one (--app-server-url, --codex-daemon) every front-end would see each spare thread start. Drop --spare-threads, or set it to 0",
+                ))
+            }
+        };
+        Ok(SparePolicy {
+            count: usize::try_from(count).unwrap_or(0),
+            cwd: default_cwd,
+        })
     }
 }
 

@@ -5,7 +5,9 @@
 //! - pending requests: our request id -> the caller waiting for its answer (answers may come
 //!   out of order);
 //! - thread subscribers: thread id -> the turn currently running on it, which receives that
-//!   thread's notifications and server requests in arrival order;
+//!   thread's notifications and server requests in arrival order: queued until the turn
+//!   attaches its driver ([`Subscription::attach`]), then handed to the driver on the reader
+//!   task itself, so an event reaches the turn's state without a task switch;
 //! - the close signal: when the link ends, every waiter is told at once, so no call hangs on
 //!   a dead server.
 //!
@@ -50,6 +52,65 @@ pub enum ThreadMessage {
     Closed(String),
 }
 
+/// What takes a thread's messages once a turn attached to its subscription
+/// ([`Subscription::attach`]). Called on the connection's reader task, in arrival order:
+/// keep it short and never block.
+pub trait ThreadDriver: Send {
+    /// Take one message; `true` once the driver wants no more (its turn ended). After
+    /// [`ThreadMessage::Closed`] none follows.
+    fn on_message(&mut self, message: ThreadMessage) -> bool;
+}
+
+/// Where one thread's messages go.
+struct Route {
+    target: Mutex<Target>,
+}
+
+enum Target {
+    /// No driver yet: queued for the subscription's receiver.
+    Queue(mpsc::UnboundedSender<ThreadMessage>),
+    /// Handed to the driver as they arrive.
+    Driver(Box<dyn ThreadDriver>),
+    /// The driver is done; nothing more is taken.
+    Ended,
+}
+
+impl Route {
+    /// Deliver one message.
+    fn deliver(&self, message: ThreadMessage) -> Delivered {
+        let mut target = lock(&self.target);
+        match &mut *target {
+            Target::Queue(sender) => match sender.send(message) {
+                Ok(()) => Delivered::Taken,
+                Err(mpsc::error::SendError(ThreadMessage::Request(responder))) => {
+                    Delivered::Refused(responder)
+                }
+                Err(_) => Delivered::Taken,
+            },
+            Target::Driver(driver) => {
+                if driver.on_message(message) {
+                    *target = Target::Ended;
+                    Delivered::Ended
+                } else {
+                    Delivered::Taken
+                }
+            }
+            Target::Ended => match message {
+                ThreadMessage::Request(responder) => Delivered::Refused(responder),
+                ThreadMessage::Event(_) | ThreadMessage::Closed(_) => Delivered::Taken,
+            },
+        }
+    }
+}
+
+enum Delivered {
+    Taken,
+    /// The driver ended with this message: the route can go.
+    Ended,
+    /// A request nobody takes (the turn just ended).
+    Refused(Responder),
+}
+
 /// Tunables of one connection.
 #[derive(Clone)]
 pub struct ConnectionOptions {
@@ -91,7 +152,7 @@ struct Shared {
     pending: Mutex<PendingMap>,
     /// `configWarning`s the app-server sent this connection (right after `initialize`).
     config_warnings: Mutex<Vec<ConfigWarning>>,
-    threads: Mutex<HashMap<String, mpsc::UnboundedSender<ThreadMessage>>>,
+    threads: Mutex<HashMap<String, Arc<Route>>>,
     closed: CancellationToken,
     close_reason: Mutex<Option<String>>,
     outgoing: mpsc::UnboundedSender<String>,
@@ -190,34 +251,73 @@ impl Drop for Responder {
     }
 }
 
-/// Removes a thread subscription when the turn that holds it ends, however it ends.
+/// A thread's messages, queued for the turn being started on it until its driver attaches
+/// ([`Subscription::attach`]). Dropped unattached, it removes itself, and a request still
+/// queued is treated as not ours.
 pub struct Subscription {
     pub receiver: mpsc::UnboundedReceiver<ThreadMessage>,
     thread_id: String,
     shared: Arc<Shared>,
-    // Kept to recognise our own map entry: a newer subscription on the same thread must not
-    // be removed by an older one ending late.
-    own_sender: mpsc::UnboundedSender<ThreadMessage>,
+    // Our own map entry: a newer subscription on the same thread must not be removed by an
+    // older one ending late.
+    route: Arc<Route>,
+    attached: bool,
+}
+
+impl Subscription {
+    /// From now on hand the thread's messages to `driver` as they arrive, on the reader
+    /// task: first those queued so far, in order. Once the driver says it is done, the
+    /// subscription is removed.
+    pub fn attach(mut self, mut driver: Box<dyn ThreadDriver>) {
+        self.attached = true;
+        let mut target = lock(&self.route.target);
+        // Under the route's lock the reader cannot deliver in between: order is kept.
+        let mut ended = false;
+        while let Ok(message) = self.receiver.try_recv() {
+            if ended {
+                if let ThreadMessage::Request(responder) = message {
+                    responder.not_ours();
+                }
+                continue;
+            }
+            ended = driver.on_message(message);
+        }
+        if ended {
+            *target = Target::Ended;
+            drop(target);
+            remove_route(&self.shared, &self.thread_id, &self.route);
+        } else {
+            *target = Target::Driver(driver);
+        }
+    }
 }
 
 impl Drop for Subscription {
     fn drop(&mut self) {
-        let mut threads = lock(&self.shared.threads);
-        if threads
-            .get(&self.thread_id)
-            .is_some_and(|sender| sender.same_channel(&self.own_sender))
-        {
-            threads.remove(&self.thread_id);
+        if self.attached {
+            return;
         }
-        drop(threads);
+        remove_route(&self.shared, &self.thread_id, &self.route);
         // Requests still queued for us came after the turn ended: none is for a running turn
         // of ours, so each is treated as not ours (declined, or left to the other clients).
+        *lock(&self.route.target) = Target::Ended;
         self.receiver.close();
         while let Ok(message) = self.receiver.try_recv() {
             if let ThreadMessage::Request(responder) = message {
                 responder.not_ours();
             }
         }
+    }
+}
+
+/// Remove `route` from the map if it is still the thread's.
+fn remove_route(shared: &Shared, thread_id: &str, route: &Arc<Route>) {
+    let mut threads = lock(&shared.threads);
+    if threads
+        .get(thread_id)
+        .is_some_and(|current| Arc::ptr_eq(current, route))
+    {
+        threads.remove(thread_id);
     }
 }
 
@@ -384,12 +484,16 @@ impl Connection {
         if let Some(reason) = self.closed_reason() {
             let _ = sender.send(ThreadMessage::Closed(reason));
         }
-        lock(&self.shared.threads).insert(thread_id.to_string(), sender.clone());
+        let route = Arc::new(Route {
+            target: Mutex::new(Target::Queue(sender)),
+        });
+        lock(&self.shared.threads).insert(thread_id.to_string(), route.clone());
         Subscription {
             receiver,
             thread_id: thread_id.to_string(),
             shared: self.shared.clone(),
-            own_sender: sender,
+            route,
+            attached: false,
         }
     }
 
@@ -446,6 +550,14 @@ fn dispatch(shared: &Arc<Shared>, text: &str) {
     if let Some(tap) = &shared.tap {
         tap(Direction::Received, text);
     }
+    // A streamed answer's deltas, the bulk of the frames, take a shorter way.
+    if let Some((thread_id, event)) = TurnEvent::decode_delta_frame(text) {
+        let route = lock(&shared.threads).get(&thread_id).cloned();
+        if let Some(route) = route {
+            deliver(shared, &thread_id, &route, ThreadMessage::Event(event));
+        }
+        return;
+    }
     let incoming = match Incoming::decode(text) {
         Ok(incoming) => incoming,
         Err(e) => {
@@ -476,11 +588,9 @@ fn dispatch(shared: &Arc<Shared>, text: &str) {
                 tracing::trace!(%method, %thread_id, "notification not used by turns");
                 return;
             }
-            let sender = lock(&shared.threads).get(&thread_id).cloned();
-            match sender {
-                Some(sender) => {
-                    let _ = sender.send(ThreadMessage::Event(event));
-                }
+            let route = lock(&shared.threads).get(&thread_id).cloned();
+            match route {
+                Some(route) => deliver(shared, &thread_id, &route, ThreadMessage::Event(event)),
                 None => {
                     tracing::trace!(%method, %thread_id, "notification for a thread with no running turn")
                 }
@@ -491,27 +601,35 @@ fn dispatch(shared: &Arc<Shared>, text: &str) {
             let thread_id_missing = thread_id.is_none();
             let request = ServerRequest::new(id, method, params);
             let responder = Responder::new(request, shared);
-            let sender =
-                thread_id.and_then(|thread_id| lock(&shared.threads).get(&thread_id).cloned());
-            match sender {
-                Some(sender) => {
-                    // If the turn just ended, the message (and responder) comes back: no
-                    // running turn of ours takes it.
-                    if let Err(mpsc::error::SendError(ThreadMessage::Request(responder))) =
-                        sender.send(ThreadMessage::Request(responder))
-                    {
-                        responder.not_ours();
-                    }
-                }
+            let route = thread_id
+                .as_ref()
+                .and_then(|thread_id| lock(&shared.threads).get(thread_id).cloned());
+            match (route, thread_id) {
+                (Some(route), Some(thread_id)) => deliver(
+                    shared,
+                    &thread_id,
+                    &route,
+                    ThreadMessage::Request(responder),
+                ),
                 // Thread-less requests (auth token refresh, attestation) are addressed to this
                 // connection alone, so they are answered (declined) on any app-server.
-                None if thread_id_missing => {
+                _ if thread_id_missing => {
                     tracing::info!(method = %responder.request.method, "server request for no thread; declining");
                     drop(responder);
                 }
-                None => responder.not_ours(),
+                _ => responder.not_ours(),
             }
         }
+    }
+}
+
+/// Hand a message to a thread's route; a request no running turn of ours takes (the turn
+/// just ended) is not ours.
+fn deliver(shared: &Shared, thread_id: &str, route: &Arc<Route>, message: ThreadMessage) {
+    match route.deliver(message) {
+        Delivered::Taken => {}
+        Delivered::Ended => remove_route(shared, thread_id, route),
+        Delivered::Refused(responder) => responder.not_ours(),
     }
 }
 
@@ -537,9 +655,12 @@ fn close(shared: &Shared, reason: String) {
     shared.closed.cancel();
     // Dropping the waiters wakes every pending request with "connection lost".
     lock(&shared.pending).clear();
-    let subscribers: Vec<_> = lock(&shared.threads).drain().collect();
-    for (_, sender) in subscribers {
-        let _ = sender.send(ThreadMessage::Closed(reason.clone()));
+    let routes: Vec<_> = lock(&shared.threads).drain().collect();
+    for (_, route) in routes {
+        if let Delivered::Refused(responder) = route.deliver(ThreadMessage::Closed(reason.clone()))
+        {
+            responder.not_ours();
+        }
     }
 }
 

@@ -29,6 +29,7 @@ pub mod process;
 pub mod protocol;
 pub mod registry;
 pub mod session;
+pub mod spare;
 pub mod transport;
 pub mod turn;
 pub mod unix_socket;

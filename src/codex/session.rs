@@ -6,7 +6,8 @@
 //! callers. Also what the session has loaded: a thread from another process or from before
 //! a restart must be resumed on this session before its next turn. On an app-server shared
 //! with other front-ends, a thread the bridge is done with is released (`thread/unsubscribe`),
-//! so the bridge keeps nothing loaded there that it does not use.
+//! so the bridge keeps nothing loaded there that it does not use. On the bridge's own
+//! app-server the session also keeps spare threads ([`super::spare`]), dropped with it.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -17,6 +18,7 @@ use super::error::CodexError;
 use super::link::{self, LinkSettings};
 use super::process::AppServerProcess;
 use super::protocol::ThreadUnsubscribeParams;
+use super::spare::{Claim, SparePolicy, Spares};
 use super::version;
 use crate::lock::lock;
 
@@ -25,9 +27,24 @@ pub struct Session {
     pub connection: Arc<Connection>,
     /// Threads this connection is subscribed to (started or resumed on it).
     loaded: Mutex<HashSet<String>>,
+    /// Spare threads for new threads; only on the bridge's own app-server.
+    spares: Option<Arc<Spares>>,
 }
 
 impl Session {
+    /// A spare thread for a new thread in `cwd` whose other thread-level settings a spare
+    /// has (no instructions, not ephemeral: the caller checked). `None`: start one.
+    pub fn claim_spare(&self, cwd: &std::path::Path) -> Option<Claim> {
+        self.spares.as_ref()?.claim(cwd)
+    }
+
+    /// Top the spare threads up, in the background (after a turn ended: not while it ran).
+    pub fn fill_spares(&self) {
+        if let Some(spares) = &self.spares {
+            spares.fill();
+        }
+    }
+
     pub fn is_loaded(&self, thread_id: &str) -> bool {
         lock(&self.loaded).contains(thread_id)
     }
@@ -81,6 +98,8 @@ struct State {
 pub struct Sessions {
     settings: LinkSettings,
     options: ConnectionOptions,
+    /// Spare threads each session keeps (none on a shared app-server, whatever it says).
+    spares: SparePolicy,
     state: tokio::sync::Mutex<State>,
 }
 
@@ -89,8 +108,15 @@ impl Sessions {
         Sessions {
             settings,
             options,
+            spares: SparePolicy::default(),
             state: tokio::sync::Mutex::new(State::default()),
         }
+    }
+
+    /// Keep spare threads as `policy` says on each session with the bridge's own app-server.
+    pub fn with_spares(mut self, policy: SparePolicy) -> Sessions {
+        self.spares = policy;
+        self
     }
 
     /// The live session, opening (or replacing) it if needed.
@@ -131,10 +157,18 @@ impl Sessions {
                     .map_or_else(|| user_agent.to_string(), |found| found.to_string());
                 tracing::info!(via = %opened.via, %codex, "connected to the Codex app-server");
                 version::warn_once_if_untested(user_agent);
+                let connection = Arc::new(opened.connection);
+                // `thread/started` reaches every client of a shared app-server: no spares there.
+                let spares = match connection.sharing() {
+                    Sharing::Exclusive => Spares::new(&self.spares, connection.clone()),
+                    Sharing::Shared => None,
+                };
                 let session = Arc::new(Session {
-                    connection: Arc::new(opened.connection),
+                    connection,
                     loaded: Mutex::new(HashSet::new()),
+                    spares,
                 });
+                session.fill_spares();
                 state.consecutive_failures = 0;
                 state.retry_after = None;
                 state.last_error = None;
@@ -155,6 +189,9 @@ impl Sessions {
     pub async fn close(&self, reason: &str) {
         let mut state = self.state.lock().await;
         if let Some(session) = state.session.take() {
+            if let Some(spares) = &session.spares {
+                spares.close().await;
+            }
             tracing::info!(
                 pending_requests = session.connection.pending_requests(),
                 "closing the app-server session"

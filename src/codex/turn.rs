@@ -22,7 +22,7 @@ use tokio::sync::watch;
 use super::approver::{
     self, Approver, DecidedBy, Decision, Question, RequestSummary, Ruling, Verdict,
 };
-use super::connection::{Responder, Subscription, ThreadMessage};
+use super::connection::{Responder, ThreadDriver, ThreadMessage};
 use super::protocol::{
     FileUpdateChange, ThreadItem, TokenUsageBreakdown, Turn, TurnEvent, TurnStatus,
 };
@@ -197,6 +197,10 @@ pub struct TurnHandle {
     /// Set once the driver is done with the thread after the turn ended (on a shared
     /// app-server: unsubscribed): the thread's next turn waits for it.
     settled: AtomicBool,
+    /// A watcher wants to hear of the next growth of the answer ([`TurnHandle::want_text`]).
+    /// Streamed text changes the state without a signal otherwise: a turn of 20,000
+    /// deltas would wake every watcher 20,000 times to report a few progress lines.
+    text_wanted: AtomicBool,
     next_pending_key: AtomicU64,
 }
 
@@ -261,6 +265,7 @@ impl TurnHandle {
             finished_at: Mutex::new(None),
             interrupting: AtomicBool::new(false),
             settled: AtomicBool::new(false),
+            text_wanted: AtomicBool::new(true),
             next_pending_key: AtomicU64::new(1),
         })
     }
@@ -316,9 +321,16 @@ impl TurnHandle {
             .unwrap_or_default()
     }
 
-    /// Changes of the turn (the value is a version counter).
+    /// Changes of the turn (the value is a version counter). Every change is signalled but
+    /// the growth of the answer, which is signalled once after each [`TurnHandle::want_text`].
     pub fn changes(&self) -> watch::Receiver<u64> {
         self.changed.subscribe()
+    }
+
+    /// Signal the next growth of the answer on [`TurnHandle::changes`] (once: a watcher
+    /// that wants more asks again after reading it).
+    pub fn want_text(&self) {
+        self.text_wanted.store(true, Ordering::Release);
     }
 
     /// Wait until the turn ends or `timeout` passes; true if it ended.
@@ -633,24 +645,56 @@ fn phase_word(phase: Phase) -> &'static str {
     }
 }
 
-/// Drive a turn to its end. Runs in its own task; returns when the turn is over.
-pub async fn drive(
+/// Drives a turn to its end: the thread's [`ThreadDriver`] while the turn runs, fed by the
+/// connection's reader as each message arrives. It folds events into the turn's state, has
+/// the turn's [`Approver`] rule on each server request, and runs `on_end` once the turn is
+/// over (however it ends: completed, the connection closed, or the driver dropped).
+pub struct TurnDriver {
     handle: Arc<TurnHandle>,
-    mut subscription: Subscription,
     approver: Arc<dyn Approver>,
+    /// The thread ends with the app-server (said when the connection is lost).
     ephemeral: bool,
-) {
-    let lost = |reason: String| Problem::ConnectionLost { reason, ephemeral };
-    while let Some(message) = subscription.receiver.recv().await {
+    on_end: Option<Box<dyn FnOnce() + Send>>,
+}
+
+impl TurnDriver {
+    pub fn new(
+        handle: Arc<TurnHandle>,
+        approver: Arc<dyn Approver>,
+        ephemeral: bool,
+        on_end: Box<dyn FnOnce() + Send>,
+    ) -> TurnDriver {
+        TurnDriver {
+            handle,
+            approver,
+            ephemeral,
+            on_end: Some(on_end),
+        }
+    }
+
+    fn lost(&self, reason: String) -> Problem {
+        Problem::ConnectionLost {
+            reason,
+            ephemeral: self.ephemeral,
+        }
+    }
+
+    fn end(&mut self) {
+        if let Some(on_end) = self.on_end.take() {
+            on_end();
+        }
+    }
+
+    /// Take one message; true once the turn is over.
+    fn take(&mut self, message: ThreadMessage) -> bool {
+        let handle = &self.handle;
         match message {
             ThreadMessage::Event(event) => {
                 if event.turn_id().is_some_and(|id| id != handle.turn_id) {
                     // A late event of an earlier turn on this thread: not ours.
-                    continue;
+                    return false;
                 }
-                if apply_event(&handle, event) {
-                    return;
-                }
+                apply_event(handle, event)
             }
             ThreadMessage::Request(responder) => {
                 let ours = responder
@@ -660,10 +704,10 @@ pub async fn drive(
                 if !ours {
                     // Not a turn we run: never answered on its owner's behalf.
                     responder.not_ours();
-                    continue;
+                    return false;
                 }
                 let summary = approver::describe(&responder.request);
-                match approver.rule(&responder.request, &summary) {
+                match self.approver.rule(&responder.request, &summary) {
                     Ruling::Now(verdict) => handle.decide_now(responder, summary, verdict),
                     Ruling::Ask { timeout } => {
                         let question = match approver::form_for(&responder.request) {
@@ -683,25 +727,56 @@ pub async fn drive(
                         handle.add_pending(responder, summary, question, timeout);
                     }
                 }
+                false
             }
             ThreadMessage::Closed(reason) => {
-                handle.finish(Phase::Failed, Some(lost(reason)), None);
-                return;
+                handle.finish(Phase::Failed, Some(self.lost(reason)), None);
+                true
             }
         }
     }
-    // The subscription was replaced or closed without a word: treat as lost.
-    handle.finish(
-        Phase::Failed,
-        Some(lost(
-            "the bridge stopped receiving this thread's events".into(),
-        )),
-        None,
-    );
+}
+
+impl ThreadDriver for TurnDriver {
+    fn on_message(&mut self, message: ThreadMessage) -> bool {
+        let over = self.take(message);
+        if over {
+            self.end();
+        }
+        over
+    }
+}
+
+impl Drop for TurnDriver {
+    /// Dropped before its turn ended (its subscription was replaced, or the connection was
+    /// dropped without a word): the turn is lost.
+    fn drop(&mut self) {
+        if self.on_end.is_some() {
+            let problem = self.lost("the bridge stopped receiving this thread's events".into());
+            self.handle.finish(Phase::Failed, Some(problem), None);
+            self.end();
+        }
+    }
 }
 
 /// Fold one event into the state. Returns true when the turn is over.
 fn apply_event(handle: &TurnHandle, event: TurnEvent) -> bool {
+    if let TurnEvent::AgentMessageDelta { item_id, delta, .. } = event {
+        // The hot path of a streamed answer: one lock, and a signal only when asked for.
+        {
+            let mut state = handle.lock();
+            state.last_event = Instant::now();
+            state.notice = None;
+            match state.messages.iter_mut().find(|(id, _)| *id == item_id) {
+                Some((_, text)) => text.push_str(&delta),
+                None => state.messages.push((item_id, delta)),
+            }
+        }
+        if handle.text_wanted.swap(false, Ordering::AcqRel) {
+            handle.changed.send_modify(|version| *version += 1);
+        }
+        return false;
+    }
     {
         let mut state = handle.lock();
         state.last_event = Instant::now();
@@ -823,15 +898,8 @@ fn apply_event(handle: &TurnHandle, event: TurnEvent) -> bool {
             });
             false
         }
-        TurnEvent::AgentMessageDelta { item_id, delta, .. } => {
-            handle.update(
-                |state| match state.messages.iter_mut().find(|(id, _)| *id == item_id) {
-                    Some((_, text)) => text.push_str(&delta),
-                    None => state.messages.push((item_id, delta)),
-                },
-            );
-            false
-        }
+        // Folded above.
+        TurnEvent::AgentMessageDelta { .. } => false,
         TurnEvent::TokenUsage { usage, .. } => {
             handle.update(|state| state.usage_total = Some(usage.total));
             false

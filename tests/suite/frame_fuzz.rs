@@ -1,6 +1,7 @@
 //! Property test of the frame decoder: mutations of the seed corpus in `tests/corpus/frames/`
 //! (real frame shapes, kept small) must never panic anywhere a frame
-//! from the app-server flows: decoding, routing keys, turn events, approval answers.
+//! from the app-server flows: decoding, routing keys, turn events, approval answers; and the
+//! shortcut for streamed deltas reads whatever it accepts exactly as the general decoder.
 
 use codex_bridge::codex::approver as approval;
 use codex_bridge::codex::jsonrpc::Incoming;
@@ -68,6 +69,19 @@ fn mutate(seed: &[u8], rng: &mut Rng) -> Vec<u8> {
 }
 
 fn exercise(text: &str) {
+    // The streamed-delta shortcut agrees with the general decoder on whatever it accepts.
+    if let Some((thread_id, fast)) = TurnEvent::decode_delta_frame(text) {
+        let Ok(Incoming::Notification { method, params }) = Incoming::decode(text) else {
+            panic!("the delta shortcut accepted what is not a notification: {text}");
+        };
+        assert_eq!(
+            Incoming::thread_id(&params),
+            Some(thread_id.as_str()),
+            "{text}"
+        );
+        let slow = TurnEvent::decode(&method, params);
+        assert_eq!(format!("{fast:?}"), format!("{slow:?}"), "{text}");
+    }
     match Incoming::decode(text) {
         Ok(Incoming::Notification { method, params }) => {
             let _ = Incoming::thread_id(&params);

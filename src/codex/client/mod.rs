@@ -18,7 +18,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::approver::Approver;
-use super::connection::{ConnectionOptions, Subscription, ThreadMessage};
+use super::connection::{ConnectionOptions, Sharing, Subscription, ThreadMessage};
 use super::error::{classify, About, CodexError};
 use super::link::LinkSettings;
 use super::protocol::{
@@ -29,7 +29,8 @@ use super::protocol::{
 };
 use super::registry::{Hold, Registry, Reservation};
 use super::session::{Session, Sessions};
-use super::turn::{self, TurnHandle, TurnKind};
+use super::spare::SparePolicy;
+use super::turn::{TurnDriver, TurnHandle, TurnKind};
 
 /// How long an interrupt waits for the turn to report that it ended.
 const INTERRUPT_WAIT: Duration = Duration::from_secs(5);
@@ -102,6 +103,13 @@ impl CodexClient {
         }
     }
 
+    /// Keep spare threads for new threads as `policy` says, on the bridge's own app-server
+    /// only ([`super::spare`]). Without this, none.
+    pub fn with_spares(mut self, policy: SparePolicy) -> CodexClient {
+        self.sessions = self.sessions.with_spares(policy);
+        self
+    }
+
     /// Make sure a session is up (warm-up, and the command line's connect step).
     pub async fn ensure_connected(&self) -> Result<(), CodexError> {
         self.sessions.current().await.map(|_| ())
@@ -129,22 +137,36 @@ impl CodexClient {
         new: &NewThread,
         request: &TurnRequest,
     ) -> Result<Arc<TurnHandle>, CodexError> {
-        let params = ThreadStartParams {
-            cwd: Some(request.cwd.display().to_string()),
-            model: request.model.clone(),
-            approval_policy: Some(request.approval_policy),
-            sandbox: Some(request.sandbox),
-            base_instructions: new.base_instructions.clone(),
-            developer_instructions: new.developer_instructions.clone(),
-            config: None,
-            ephemeral: new.ephemeral.then_some(true),
+        // A spare thread has every thread-level setting of this one but the instructions
+        // and `ephemeral`: the turn gives the rest (model, effort, sandbox, policy, cwd).
+        let fits_a_spare = !new.ephemeral
+            && new.base_instructions.is_none()
+            && new.developer_instructions.is_none();
+        let spare = match fits_a_spare.then(|| session.claim_spare(&request.cwd)) {
+            Some(Some(claim)) => claim.thread_id().await,
+            Some(None) | None => None,
         };
-        let started = session
-            .connection
-            .call(&params)
-            .await
-            .map_err(|e| classify(e, About::Other))?;
-        let thread_id = started.thread.id;
+        let thread_id = match spare {
+            Some(thread_id) => thread_id,
+            None => {
+                let params = ThreadStartParams {
+                    cwd: Some(request.cwd.display().to_string()),
+                    model: request.model.clone(),
+                    approval_policy: Some(request.approval_policy),
+                    sandbox: Some(request.sandbox),
+                    base_instructions: new.base_instructions.clone(),
+                    developer_instructions: new.developer_instructions.clone(),
+                    config: None,
+                    ephemeral: new.ephemeral.then_some(true),
+                };
+                let started = session
+                    .connection
+                    .call(&params)
+                    .await
+                    .map_err(|e| classify(e, About::Other))?;
+                started.thread.id
+            }
+        };
         session.mark_loaded(&thread_id);
         if new.ephemeral {
             self.registry.mark_ephemeral(&thread_id);
@@ -300,8 +322,9 @@ impl CodexClient {
         Ok(self.drive(session, handle, subscription, request.approver.clone()))
     }
 
-    /// Register a started turn and follow its events in a task of its own; once it ends,
-    /// let go of the thread (on a shared app-server: unsubscribe).
+    /// Register a started turn and have its events folded as they arrive (on the
+    /// connection's reader: [`TurnDriver`]); once it ends, let go of the thread (on a shared
+    /// app-server: unsubscribe).
     fn drive(
         &self,
         session: &Arc<Session>,
@@ -313,12 +336,28 @@ impl CodexClient {
         let driven = handle.clone();
         let ephemeral = self.registry.is_ephemeral(&handle.thread_id);
         let session = session.clone();
-        tokio::spawn(async move {
-            turn::drive(driven.clone(), subscription, approver, ephemeral).await;
-            // Done with the thread until its next turn (which waits for this).
-            session.release(&driven.thread_id).await;
-            driven.settle();
+        // Runs on the connection's reader once the turn is over.
+        let on_end = Box::new(move || match session.connection.sharing() {
+            // Nothing to let go of on our own app-server (see `Session::release`).
+            Sharing::Exclusive => {
+                driven.settle();
+                // Spares are started between turns, not while one runs.
+                session.fill_spares();
+            }
+            Sharing::Shared => {
+                tokio::spawn(async move {
+                    // Done with the thread until its next turn (which waits for this).
+                    session.release(&driven.thread_id).await;
+                    driven.settle();
+                });
+            }
         });
+        subscription.attach(Box::new(TurnDriver::new(
+            handle.clone(),
+            approver,
+            ephemeral,
+            on_end,
+        )));
         handle
     }
 

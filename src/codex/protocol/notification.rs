@@ -175,7 +175,60 @@ struct TurnRef {
     id: String,
 }
 
+/// A whole `item/agentMessage/delta` frame, read without a JSON tree in between.
+#[derive(Deserialize)]
+struct DeltaFrame<'a> {
+    #[serde(borrow)]
+    method: std::borrow::Cow<'a, str>,
+    /// A frame with an id is a request or a response, not this notification.
+    #[serde(default)]
+    id: Option<serde::de::IgnoredAny>,
+    params: DeltaParams,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DeltaParams {
+    thread_id: String,
+    turn_id: String,
+    item_id: String,
+    delta: String,
+}
+
+/// The method of the frame a streamed answer repeats (one per token or so).
+const DELTA_METHOD: &str = "item/agentMessage/delta";
+
 impl TurnEvent {
+    /// A frame that is an `item/agentMessage/delta` notification, decoded straight from its
+    /// text: its thread id and the event. `None` for any other frame (or a malformed delta),
+    /// which the general decoder ([`crate::codex::jsonrpc::Incoming::decode`] and
+    /// [`TurnEvent::decode`]) then reads. A streamed answer is thousands of these; reading
+    /// them without building a JSON tree first is most of the bridge's cost per delta.
+    pub fn decode_delta_frame(text: &str) -> Option<(String, TurnEvent)> {
+        // Cheap to rule out: most other frames never name the method.
+        if !text.contains(DELTA_METHOD) {
+            return None;
+        }
+        let frame: DeltaFrame<'_> = serde_json::from_str(text).ok()?;
+        if frame.method != DELTA_METHOD || frame.id.is_some() {
+            return None;
+        }
+        let DeltaParams {
+            thread_id,
+            turn_id,
+            item_id,
+            delta,
+        } = frame.params;
+        Some((
+            thread_id,
+            TurnEvent::AgentMessageDelta {
+                turn_id,
+                item_id,
+                delta,
+            },
+        ))
+    }
+
     /// Decode a notification; never fails (see the module doc).
     pub fn decode(method: &str, params: Value) -> TurnEvent {
         fn parse<T: serde::de::DeserializeOwned>(params: Value) -> Option<T> {
@@ -249,6 +302,24 @@ impl TurnEvent {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_delta_frame_reads_the_same_either_way() {
+        let text = r#"{"method":"item/agentMessage/delta","params":{"threadId":"t","turnId":"u","itemId":"m","delta":"h\u00e9 \"x\""},"emittedAtMs":1}"#;
+        let (thread_id, fast) = TurnEvent::decode_delta_frame(text).expect("a delta");
+        assert_eq!(thread_id, "t");
+        let value: Value = serde_json::from_str(text).expect("json");
+        let slow = TurnEvent::decode(DELTA_METHOD, value["params"].clone());
+        assert_eq!(format!("{fast:?}"), format!("{slow:?}"));
+        // Not a delta notification: left to the general decoder.
+        for other in [
+            r#"{"id":3,"method":"item/agentMessage/delta","params":{"threadId":"t","turnId":"u","itemId":"m","delta":"d"}}"#,
+            r#"{"method":"item/completed","params":{"threadId":"t","turnId":"u","item":{"type":"agentMessage","id":"m","text":"item/agentMessage/delta"}}}"#,
+            r#"{"method":"item/agentMessage/delta","params":{"threadId":"t"}}"#,
+        ] {
+            assert!(TurnEvent::decode_delta_frame(other).is_none(), "{other}");
+        }
+    }
 
     #[test]
     fn malformed_known_notification_is_other() {

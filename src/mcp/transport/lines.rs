@@ -78,11 +78,33 @@ async fn write_line<W: AsyncWrite + Unpin>(
     write: &tokio::sync::Mutex<W>,
     message: &ServerJsonRpcMessage,
 ) -> io::Result<()> {
-    let mut line = serde_json::to_vec(message)?;
-    line.push(b'\n');
+    let line = encode(message)?;
     let mut write = write.lock().await;
     write.write_all(&line).await?;
     write.flush().await
+}
+
+fn encode(message: &ServerJsonRpcMessage) -> io::Result<Vec<u8>> {
+    let mut line = serde_json::to_vec(message)?;
+    line.push(b'\n');
+    Ok(line)
+}
+
+/// Write as much of `line` as the output takes right now, without waiting; how much that
+/// was. A pipe with room takes a whole message in one `write`.
+fn write_now<W: AsyncWrite + Unpin>(write: &mut W, line: &[u8]) -> io::Result<usize> {
+    let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+    let mut written = 0;
+    while written < line.len() {
+        match std::pin::Pin::new(&mut *write).poll_write(&mut context, &line[written..]) {
+            std::task::Poll::Ready(Ok(0)) => return Err(io::ErrorKind::WriteZero.into()),
+            std::task::Poll::Ready(Ok(n)) => written += n,
+            std::task::Poll::Ready(Err(error)) => return Err(error),
+            // Full: the rest is written by the send's future, which waits properly.
+            std::task::Poll::Pending => break,
+        }
+    }
+    Ok(written)
 }
 
 impl<R, W> Transport<RoleServer> for LineTransport<R, W>
@@ -92,12 +114,39 @@ where
 {
     type Error = io::Error;
 
+    /// Writes the message at once when nobody else is writing and the output has room (the
+    /// usual case), so it does not wait for rmcp to run the returned future on a task of
+    /// its own: a call's answer leaves as soon as rmcp has it. The future writes whatever
+    /// did not fit, and flushes.
     fn send(
         &mut self,
         item: ServerJsonRpcMessage,
     ) -> impl Future<Output = io::Result<()>> + Send + 'static {
+        let line = encode(&item);
+        let eager = match (&line, self.write.clone().try_lock_owned()) {
+            (Ok(line), Ok(mut guard)) => {
+                let written = write_now(&mut *guard, line);
+                Some((guard, written))
+            }
+            // Someone is writing: wait for the lock, keeping the order of the lines.
+            (_, Err(_)) | (Err(_), _) => None,
+        };
         let write = self.write.clone();
-        async move { write_line(&write, &item).await }
+        async move {
+            let line = line?;
+            match eager {
+                Some((mut guard, written)) => {
+                    let written = written?;
+                    guard.write_all(&line[written..]).await?;
+                    guard.flush().await
+                }
+                None => {
+                    let mut write = write.lock().await;
+                    write.write_all(&line).await?;
+                    write.flush().await
+                }
+            }
+        }
     }
 
     /// Cancel-safe (rmcp polls it inside `select!`): a partial line stays in `self.line`.
