@@ -367,7 +367,10 @@ fn history_text(history: &ThreadHistory) -> String {
         }
     }
     if let Some(cursor) = &history.next_cursor {
-        text.push_str(&format!("\n(older turns: --cursor {cursor})\n"));
+        text.push_str(&format!(
+            "\n(older turns: --cursor {})\n",
+            shell_words::quote(cursor)
+        ));
     }
     text
 }

@@ -110,7 +110,8 @@ pub async fn list(args: ListArgs, signals: &mut Signals) -> Exit {
         Ok(list) => {
             print!("{}", render(&list));
             if let Some(cursor) = &list.next_cursor {
-                eprintln!("more: --cursor {cursor}");
+                // Quoted for a shell: cursors hold `|`, quotes and braces.
+                eprintln!("more: --cursor {}", shell_words::quote(cursor));
             }
             Exit::Success
         }
