@@ -88,6 +88,16 @@ fn main() -> ExitCode {
         | Command::Doctor(_) => "warn",
     };
     init_tracing(cli.log.as_deref().unwrap_or(default_log));
+    if !matches!(cli.command, Command::Serve { .. }) {
+        // A command whose output is cut short (`doctor | head`) ends quietly, as Unix
+        // commands do, instead of panicking on a closed stdout. `serve` keeps Rust's default
+        // (a closed stdout is an error it handles, ending its app-server first).
+        #[cfg(unix)]
+        // SAFETY: called once at start, before any other thread exists.
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        }
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -99,7 +99,7 @@ fn unknown(word: &str, choices: &[&str], model: Option<&str>) -> BridgeError {
     BridgeError::argument(
         "effort",
         format!(
-            "{:?} is not a reasoning effort {whose}; use one of {} (codex_list_models lists each model's)",
+            "{:?} is not a reasoning effort {whose}; use one of {} (the model list shows each model's: codex_list_models, or `codex-bridge models`)",
             crate::text::shorten(word, 40),
             choices.join(", ")
         ),

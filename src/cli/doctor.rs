@@ -194,7 +194,7 @@ async fn auth(connection: &Connection) -> Check {
         None => Check::problem(
             "auth",
             "not signed in",
-            "run `codex login` (or set OPENAI_API_KEY and run `codex login --with-api-key`)",
+            "run `codex login` (with an API key: `printenv OPENAI_API_KEY | codex login --with-api-key`)",
         ),
     }
 }
@@ -416,7 +416,9 @@ fn finish(all_ok: bool, args: &DoctorArgs) -> Exit {
     println!("\nClaude Code (.mcp.json in your project, or a file for --mcp-config):\n");
     print!("{}", fill(CLAUDE_CODE));
     println!("\n  or: claude mcp add codex -- {exe} {}", serve.join(" "));
-    println!("\nCodex (~/.codex/config.toml):\n");
+    println!(
+        "\nCodex (your Codex's config.toml: ~/.codex/config.toml, or $CODEX_HOME/config.toml):\n"
+    );
     print!("{}", fill(CODEX));
     println!("\nGemini CLI (.gemini/settings.json):\n");
     print!("{}", fill(GEMINI));

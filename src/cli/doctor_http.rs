@@ -159,7 +159,9 @@ fn finish(url: &str, all_ok: bool, token_from: Option<&str>) -> Exit {
     println!(
         "\n  or: claude mcp add --transport http codex {url} --header \"Authorization: Bearer ${TOKEN_VARIABLE}\""
     );
-    println!("\nCodex (~/.codex/config.toml):\n");
+    println!(
+        "\nCodex (your Codex's config.toml: ~/.codex/config.toml, or $CODEX_HOME/config.toml):\n"
+    );
     print!("{}", fill(CODEX));
     println!("\nGemini CLI (.gemini/settings.json):\n");
     print!("{}", fill(GEMINI));

@@ -23,20 +23,9 @@ pub struct ModelsArgs {
 }
 
 pub async fn run(args: ModelsArgs, signals: &mut Signals) -> Exit {
-    let session = match args.session.open() {
-        Ok(session) => session,
+    let (session, bridge) = match args.session.reading(signals).await {
+        Ok(connected) => connected,
         Err(exit) => return exit,
-    };
-    if let Err((exit, message)) = session.connect(signals).await {
-        session.close().await;
-        return report(exit, message);
-    }
-    let bridge = match session.reading_bridge() {
-        Ok(bridge) => bridge,
-        Err(error) => {
-            session.close().await;
-            return report_error(&error);
-        }
     };
     let exit = match bridge.list_models(args.include_hidden).await {
         Ok(list) if args.json => match serde_json::to_string(&list) {

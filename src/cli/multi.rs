@@ -168,14 +168,10 @@ pub async fn brainstorm(args: BrainstormArgs, signals: &mut Signals) -> Exit {
         transcript: args.transcript,
         ..Brainstorm::default()
     };
-    let session = match args.session.open() {
+    let session = match args.session.connected(signals).await {
         Ok(session) => session,
         Err(exit) => return exit,
     };
-    if let Err((exit, message)) = session.connect(signals).await {
-        session.close().await;
-        return report(exit, message);
-    }
     let bridge = session.bridge(ceilings);
     let caller = Caller {
         agent: None,
@@ -249,14 +245,10 @@ pub async fn fanout(args: FanoutArgs, signals: &mut Signals) -> Exit {
         count,
         options,
     };
-    let session = match args.session.open() {
+    let session = match args.session.connected(signals).await {
         Ok(session) => session,
         Err(exit) => return exit,
     };
-    if let Err((exit, message)) = session.connect(signals).await {
-        session.close().await;
-        return report(exit, message);
-    }
     let bridge = session.bridge(ceilings);
     let caller = Caller {
         agent: None,

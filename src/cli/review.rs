@@ -125,14 +125,10 @@ pub async fn run(args: ReviewArgs, signals: &mut Signals) -> Exit {
         effort: args.effort.clone(),
         wait_seconds: None,
     };
-    let session = match args.session.open() {
+    let session = match args.session.connected(signals).await {
         Ok(session) => session,
         Err(exit) => return exit,
     };
-    if let Err((exit, message)) = session.connect(signals).await {
-        session.close().await;
-        return report(exit, message);
-    }
     let bridge = session.bridge(ceilings);
     let format = if args.json {
         Format::Json

@@ -46,6 +46,30 @@ pub struct Session {
 }
 
 impl SessionArgs {
+    /// Build the client and reach Codex; on failure the problem is printed and its exit code
+    /// returned (the app-server, if one started, is ended).
+    pub async fn connected(&self, signals: &mut Signals) -> Result<Session, Exit> {
+        let session = self.open()?;
+        if let Err((exit, message)) = session.connect(signals).await {
+            session.close().await;
+            return Err(super::exit::report(exit, message));
+        }
+        Ok(session)
+    }
+
+    /// [`Self::connected`], with the bridge of a command that runs no turn
+    /// ([`Session::reading_bridge`]).
+    pub async fn reading(&self, signals: &mut Signals) -> Result<(Session, Bridge), Exit> {
+        let session = self.connected(signals).await?;
+        match session.reading_bridge() {
+            Ok(bridge) => Ok((session, bridge)),
+            Err(error) => {
+                session.close().await;
+                Err(report_error(&error))
+            }
+        }
+    }
+
     /// Build the client (nothing is started yet). Errors are bad flags.
     pub fn open(&self) -> Result<Session, Exit> {
         let mut settings = self

@@ -9,7 +9,7 @@ use super::exit::{report, report_error, Exit};
 use super::flags::CeilingArgs;
 use super::output::{AnswerPrinter, Format};
 use super::runner::{self, TerminalWatcher};
-use super::session::{Session, SessionArgs};
+use super::session::SessionArgs;
 use crate::bridge::caller::Caller;
 use crate::bridge::error::BridgeError;
 use crate::bridge::ops::fork::ForkCall;
@@ -234,7 +234,7 @@ where
     F: FnOnce(Bridge) -> Fut,
     Fut: std::future::Future<Output = Result<T, BridgeError>>,
 {
-    let (session, bridge) = match connect(&thread.session, signals).await {
+    let (session, bridge) = match thread.session.reading(signals).await {
         Ok(connected) => connected,
         Err(exit) => return exit,
     };
@@ -256,21 +256,6 @@ where
     exit
 }
 
-async fn connect(args: &SessionArgs, signals: &mut Signals) -> Result<(Session, Bridge), Exit> {
-    let session = args.open()?;
-    if let Err((exit, message)) = session.connect(signals).await {
-        session.close().await;
-        return Err(report(exit, message));
-    }
-    match session.reading_bridge() {
-        Ok(bridge) => Ok((session, bridge)),
-        Err(error) => {
-            session.close().await;
-            Err(report_error(&error))
-        }
-    }
-}
-
 async fn compact(args: CompactArgs, signals: &mut Signals) -> Exit {
     if !args.timeout.is_finite() || args.timeout < 0.0 {
         return report(
@@ -282,14 +267,10 @@ async fn compact(args: CompactArgs, signals: &mut Signals) -> Exit {
         Ok(ceilings) => ceilings,
         Err(error) => return report_error(&error),
     };
-    let session = match args.thread.session.open() {
+    let session = match args.thread.session.connected(signals).await {
         Ok(session) => session,
         Err(exit) => return exit,
     };
-    if let Err((exit, message)) = session.connect(signals).await {
-        session.close().await;
-        return report(exit, message);
-    }
     let bridge = session.bridge(ceilings);
     let format = if args.thread.json {
         Format::Json
@@ -386,7 +367,10 @@ fn history_text(history: &ThreadHistory) -> String {
         }
     }
     if let Some(cursor) = &history.next_cursor {
-        text.push_str(&format!("\n(older turns: --cursor {cursor})\n"));
+        text.push_str(&format!(
+            "\n(older turns: --cursor {})\n",
+            shell_words::quote(cursor)
+        ));
     }
     text
 }

@@ -81,20 +81,9 @@ pub async fn list(args: ListArgs, signals: &mut Signals) -> Exit {
         },
         None => None,
     };
-    let session = match args.session.open() {
-        Ok(session) => session,
+    let (session, bridge) = match args.session.reading(signals).await {
+        Ok(connected) => connected,
         Err(exit) => return exit,
-    };
-    if let Err((exit, message)) = session.connect(signals).await {
-        session.close().await;
-        return report(exit, message);
-    }
-    let bridge = match session.reading_bridge() {
-        Ok(bridge) => bridge,
-        Err(error) => {
-            session.close().await;
-            return report_error(&error);
-        }
     };
     let list = ListThreads {
         cwd,
@@ -121,7 +110,8 @@ pub async fn list(args: ListArgs, signals: &mut Signals) -> Exit {
         Ok(list) => {
             print!("{}", render(&list));
             if let Some(cursor) = &list.next_cursor {
-                eprintln!("more: --cursor {cursor}");
+                // Quoted for a shell: cursors hold `|`, quotes and braces.
+                eprintln!("more: --cursor {}", shell_words::quote(cursor));
             }
             Exit::Success
         }

@@ -572,7 +572,21 @@ fn dispatch(shared: &Arc<Shared>, text: &str) {
             if method == "configWarning" {
                 match serde_json::from_value::<ConfigWarning>(params) {
                     Ok(warning) => {
-                        tracing::warn!(summary = %warning.summary, place = %warning.place(), "Codex configuration warning");
+                        // A configuration Codex cannot load stops every turn: say it loudly.
+                        // The rest (a missing bubblewrap, an unknown key) is `doctor`'s to
+                        // show, not every command's.
+                        let place = warning.place();
+                        match (warning.is_invalid_configuration(), place.is_empty()) {
+                            (true, _) => {
+                                tracing::warn!(summary = %warning.summary, %place, "Codex cannot load its configuration")
+                            }
+                            (false, true) => {
+                                tracing::info!(summary = %warning.summary, "Codex configuration note")
+                            }
+                            (false, false) => {
+                                tracing::info!(summary = %warning.summary, %place, "Codex configuration note")
+                            }
+                        }
                         lock(&shared.config_warnings).push(warning);
                     }
                     Err(error) => tracing::debug!(%error, "unreadable configWarning"),

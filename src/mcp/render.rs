@@ -127,6 +127,12 @@ pub fn list(list: &ThreadList) -> CallToolResult {
 pub fn history(history: &ThreadHistory, budget: usize) -> CallToolResult {
     let mut history = history.clone();
     if let Some(turn) = history.turn.take() {
+        // The full record holds the answer: its summary would only spend the budget twice.
+        for summary in &mut history.turns {
+            if summary.turn_id == turn.turn_id {
+                summary.answer = "(in `turn`)".to_string();
+            }
+        }
         let mut rest = history.clone();
         rest.turn = None;
         let used = chars(&json_text(&rest)) + chars(&history_text(&rest));

@@ -865,3 +865,43 @@ async fn brainstorm_and_fanout_from_the_command_line() {
     let failing = setup.run(&["fanout", "FAIL", "--count", "2"]).await;
     assert_eq!(code(&failing), 1, "{}", describe(&failing));
 }
+
+/// `ask --name` names the new thread (Codex refuses a name until it has written the thread:
+/// the bridge sets it once the turn has reported something), and `threads` finds it by name
+/// with the cursor it prints quoted for a shell.
+#[tokio::test]
+async fn a_thread_named_by_ask_is_found_and_cursors_are_quoted() {
+    let setup = Setup::new().await;
+    for n in 0..3 {
+        let name = format!("cli-named-{n}");
+        let asked = setup.ask_json(&["--name", &name, "hello"]).await;
+        let found = setup.run(&["threads", "--search", &name, "--json"]).await;
+        assert_eq!(code(&found), 0, "{}", describe(&found));
+        let list = json_of(&found);
+        assert_eq!(
+            list["threads"][0]["id"], asked["thread_id"],
+            "{name}: {list}"
+        );
+        assert_eq!(list["threads"][0]["name"], name.as_str());
+    }
+    let page = setup.run(&["threads", "--limit", "1"]).await;
+    let more = stderr(&page);
+    let cursor_line = more
+        .lines()
+        .find(|line| line.contains("more: --cursor"))
+        .unwrap_or_else(|| panic!("a cursor: {}", describe(&page)));
+    let quoted = cursor_line
+        .trim_start_matches("codex-bridge: ")
+        .trim_start_matches("more: --cursor ");
+    let words = shell_words::split(quoted).expect("the printed cursor is one shell word");
+    assert_eq!(words.len(), 1, "{cursor_line}");
+    let next = setup
+        .run(&["threads", "--limit", "1", "--cursor", &words[0]])
+        .await;
+    assert_eq!(
+        code(&next),
+        0,
+        "the printed cursor works: {}",
+        describe(&next)
+    );
+}

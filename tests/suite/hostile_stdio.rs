@@ -171,6 +171,10 @@ async fn every_line_on_stdin_gets_an_answer() {
         let answer: Value = serde_json::from_str(&answer).expect("JSON-RPC");
         let shown = String::from_utf8_lossy(&line);
         assert_eq!(answer["id"], id, "{shown}: {answer}");
+        assert!(
+            answer.as_object().is_some_and(|a| a.contains_key("id")),
+            "JSON-RPC 2.0: an error carries `id`, null when it could not be read: {answer}"
+        );
         assert_eq!(answer["error"]["code"], code, "{shown}: {answer}");
         assert!(
             answer["error"]["message"]

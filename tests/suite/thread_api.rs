@@ -379,6 +379,25 @@ async fn a_review_returns_structured_findings_and_never_writes() {
     bridge.stop().await;
 }
 
+/// A name given with codex_ask is set once Codex has written the thread (right after
+/// `turn/start` it refuses: "rollout ... is empty"), so other agents find the thread by it.
+#[tokio::test]
+async fn a_thread_named_at_its_start_is_found_by_its_name() {
+    let setup = Setup::new().await;
+    for n in 0..3 {
+        let name = format!("named-at-start-{n}");
+        let asked = setup
+            .bridge
+            .call_ok("codex_ask", json!({"prompt": "hello", "name": name}))
+            .await;
+        let found = setup.listed(json!({"search": name})).await;
+        assert_eq!(found.len(), 1, "{name}: {found:?}");
+        assert_eq!(found[0]["id"], asked["thread_id"]);
+        assert_eq!(found[0]["name"], name.as_str());
+    }
+    setup.bridge.stop().await;
+}
+
 #[tokio::test]
 async fn renamed_archived_and_unarchived_threads_show_in_the_list() {
     let setup = Setup::new().await;

@@ -36,6 +36,10 @@ use super::turn::{TurnDriver, TurnHandle, TurnKind};
 const INTERRUPT_WAIT: Duration = Duration::from_secs(5);
 /// How long shutdown waits for running turns to be interrupted.
 const SHUTDOWN_INTERRUPT_WAIT: Duration = Duration::from_secs(2);
+/// How long a new thread's naming may wait for Codex to have written the thread.
+const NAME_WAIT: Duration = Duration::from_secs(10);
+/// Pause between two naming attempts when the turn reports nothing new.
+const NAME_RETRY: Duration = Duration::from_millis(50);
 /// How long a compaction may take to report its turn after `thread/compact/start` answered.
 const COMPACTION_START_WAIT: Duration = Duration::from_secs(30);
 
@@ -190,18 +194,39 @@ impl CodexClient {
         // Named once its first turn runs: a name set earlier would write the thread to disk
         // even if that turn could not start, leaving a thread no listing shows.
         if let Some(name) = new.name.clone().filter(|name| !name.is_empty()) {
+            self.name_new_thread(session, &handle, name).await;
+        }
+        Ok(handle)
+    }
+
+    /// Name a thread whose first turn has just started. Codex writes the thread's rollout a
+    /// moment after `turn/start` (until then `thread/name/set` says "rollout at ... is
+    /// empty"), so the name is set once the turn has reported something, tried again as the
+    /// turn moves on, and given up (logged) when the turn ends or [`NAME_WAIT`] passes.
+    async fn name_new_thread(&self, session: &Arc<Session>, handle: &TurnHandle, name: String) {
+        let mut changes = handle.changes();
+        let deadline = tokio::time::Instant::now() + NAME_WAIT;
+        loop {
             let named = session
                 .connection
                 .call(&ThreadSetNameParams {
-                    thread_id: thread_id.clone(),
-                    name,
+                    thread_id: handle.thread_id.clone(),
+                    name: name.clone(),
                 })
                 .await;
-            if let Err(error) = named {
-                tracing::warn!(%error, %thread_id, "the thread runs, but naming it failed");
+            let error = match named {
+                Ok(_) => return,
+                Err(error) => error,
+            };
+            if handle.is_finished() || tokio::time::Instant::now() >= deadline {
+                tracing::warn!(%error, thread_id = %handle.thread_id, "the thread runs, but naming it failed");
+                return;
+            }
+            tokio::select! {
+                _ = changes.changed() => {}
+                () = tokio::time::sleep(NAME_RETRY) => {}
             }
         }
-        Ok(handle)
     }
 
     /// Next turn on an existing thread, resuming it first when this session has not loaded it.

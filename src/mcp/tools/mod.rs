@@ -13,9 +13,15 @@ mod turns;
 use std::sync::Arc;
 
 use rmcp::handler::server::router::tool::ToolRouter;
+use rmcp::model::CallToolResponse;
+use rmcp::service::RequestContext;
+use rmcp::RoleServer;
 
+use super::call::Call;
 use super::schema;
 use super::server::McpServer;
+use crate::bridge::error::BridgeError;
+use crate::bridge::ops::turns::TurnOutcome;
 
 /// Every tool, in one router, with its schemas in the portable subset (`schema`).
 pub fn router() -> ToolRouter<McpServer> {
@@ -31,6 +37,41 @@ pub fn router() -> ToolRouter<McpServer> {
         }
     }
     router
+}
+
+impl McpServer {
+    /// A call of `tool` that runs or watches turns, or the refusal when the bridge is
+    /// shutting down (nothing new starts then).
+    pub(crate) async fn begin(
+        &self,
+        tool: &'static str,
+        context: &RequestContext<RoleServer>,
+    ) -> Result<Call, CallToolResponse> {
+        if let Some(refusal) = self.shutting_down() {
+            return Err(refusal);
+        }
+        Ok(Call::new(
+            tool,
+            context,
+            self.client_roots(&context.peer).await,
+            &self.serving,
+        ))
+    }
+
+    /// The tool result of a turn call, within the operator's result budget.
+    pub(crate) async fn finish(
+        &self,
+        call: Call,
+        outcome: Result<TurnOutcome, BridgeError>,
+    ) -> CallToolResponse {
+        call.answer(
+            outcome,
+            &self.bridge,
+            &self.input,
+            self.bridge.ceilings.max_result_chars,
+        )
+        .await
+    }
 }
 
 /// The names of every tool (what `doctor` expects a client to see).

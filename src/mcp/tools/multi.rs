@@ -2,7 +2,7 @@
 
 use rmcp::handler::server::tool::schema_for_output;
 use rmcp::handler::server::wrapper::Parameters;
-use rmcp::model::CallToolResult;
+use rmcp::model::CallToolResponse;
 use rmcp::service::RequestContext;
 use rmcp::{tool, tool_router, RoleServer};
 
@@ -11,7 +11,6 @@ use crate::bridge::ops::brainstorm::Brainstorm;
 use crate::bridge::ops::fanout::{Fanout, Variant};
 use crate::bridge::ops::turns::Waiting;
 use crate::bridge::results::{BrainstormResult, FanoutResult};
-use crate::mcp::call::Call;
 use crate::mcp::params::{BrainstormParams, FanoutParams};
 use crate::mcp::render;
 use crate::mcp::server::McpServer;
@@ -33,13 +32,11 @@ impl McpServer {
         &self,
         Parameters(params): Parameters<BrainstormParams>,
         context: RequestContext<RoleServer>,
-    ) -> CallToolResult {
-        let mut call = Call::new(
-            "codex_brainstorm",
-            &context,
-            self.client_roots(&context.peer).await,
-            &self.serving,
-        );
+    ) -> CallToolResponse {
+        let mut call = match self.begin("codex_brainstorm", &context).await {
+            Ok(call) => call,
+            Err(refusal) => return refusal,
+        };
         let brainstorm = Brainstorm {
             brainstorm_id: params.brainstorm_id,
             topic: params.topic,
@@ -77,8 +74,8 @@ impl McpServer {
             .await;
         call.watcher.finish().await;
         match outcome {
-            Ok(result) => render::brainstorm(&result, self.bridge.ceilings.max_result_chars),
-            Err(error) => render::error(&error),
+            Ok(result) => render::brainstorm(&result, self.bridge.ceilings.max_result_chars).into(),
+            Err(error) => render::error(&error).into(),
         }
     }
 
@@ -95,13 +92,11 @@ impl McpServer {
         &self,
         Parameters(params): Parameters<FanoutParams>,
         context: RequestContext<RoleServer>,
-    ) -> CallToolResult {
-        let mut call = Call::new(
-            "codex_fanout",
-            &context,
-            self.client_roots(&context.peer).await,
-            &self.serving,
-        );
+    ) -> CallToolResponse {
+        let mut call = match self.begin("codex_fanout", &context).await {
+            Ok(call) => call,
+            Err(refusal) => return refusal,
+        };
         let fanout = Fanout {
             prompt: params.prompt,
             variants: params.variants.map(|variants| {
@@ -124,8 +119,8 @@ impl McpServer {
             .await;
         call.watcher.finish().await;
         match outcome {
-            Ok(result) => render::fanout(&result, self.bridge.ceilings.max_result_chars),
-            Err(error) => render::error(&error),
+            Ok(result) => render::fanout(&result, self.bridge.ceilings.max_result_chars).into(),
+            Err(error) => render::error(&error).into(),
         }
     }
 }

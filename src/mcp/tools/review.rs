@@ -10,7 +10,6 @@ use crate::bridge::ops::fork::{ForkCall, Forked};
 use crate::bridge::ops::review::Review;
 use crate::bridge::ops::turns::Waiting;
 use crate::bridge::results::{ForkResult, TurnResult};
-use crate::mcp::call::Call;
 use crate::mcp::params::{ForkParams, ReviewParams};
 use crate::mcp::render;
 use crate::mcp::server::McpServer;
@@ -32,12 +31,10 @@ impl McpServer {
         Parameters(params): Parameters<ReviewParams>,
         context: RequestContext<RoleServer>,
     ) -> CallToolResponse {
-        let mut call = Call::new(
-            "codex_review",
-            &context,
-            self.client_roots(&context.peer).await,
-            &self.serving,
-        );
+        let mut call = match self.begin("codex_review", &context).await {
+            Ok(call) => call,
+            Err(refusal) => return refusal,
+        };
         let review = Review {
             target: params.target.word().to_string(),
             base_branch: params.base_branch,
@@ -54,13 +51,7 @@ impl McpServer {
             .bridge
             .review(review, &call.caller, Waiting::ForCall, &mut call.watcher)
             .await;
-        call.answer(
-            outcome,
-            &self.bridge,
-            &self.input,
-            self.bridge.ceilings.max_result_chars,
-        )
-        .await
+        self.finish(call, outcome).await
     }
 
     /// Branch a Codex thread to try an alternative: a new thread with the history up to
@@ -80,12 +71,10 @@ impl McpServer {
         context: RequestContext<RoleServer>,
     ) -> CallToolResponse {
         let budget = self.bridge.ceilings.max_result_chars;
-        let mut call = Call::new(
-            "codex_fork_thread",
-            &context,
-            self.client_roots(&context.peer).await,
-            &self.serving,
-        );
+        let mut call = match self.begin("codex_fork_thread", &context).await {
+            Ok(call) => call,
+            Err(refusal) => return refusal,
+        };
         if let Some(state) = state {
             let outcome = match self
                 .resume(&mut call, &state, responses, params.turn.wait_seconds)

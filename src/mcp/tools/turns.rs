@@ -38,15 +38,10 @@ impl McpServer {
         InputResponses(responses): InputResponses,
         context: RequestContext<RoleServer>,
     ) -> CallToolResponse {
-        if let Some(refusal) = self.shutting_down() {
-            return refusal;
-        }
-        let mut call = Call::new(
-            "codex_ask",
-            &context,
-            self.client_roots(&context.peer).await,
-            &self.serving,
-        );
+        let mut call = match self.begin("codex_ask", &context).await {
+            Ok(call) => call,
+            Err(refusal) => return refusal,
+        };
         if let Some(state) = state {
             return self
                 .retry(call, &state, responses, params.turn.wait_seconds)
@@ -66,13 +61,7 @@ impl McpServer {
             .bridge
             .ask(ask, &call.caller, Waiting::ForCall, &mut call.watcher)
             .await;
-        call.answer(
-            outcome,
-            &self.bridge,
-            &self.input,
-            self.bridge.ceilings.max_result_chars,
-        )
-        .await
+        self.finish(call, outcome).await
     }
 
     /// Send a follow-up to an existing Codex thread (from codex_ask, codex_list_threads, or
@@ -90,15 +79,10 @@ impl McpServer {
         InputResponses(responses): InputResponses,
         context: RequestContext<RoleServer>,
     ) -> CallToolResponse {
-        if let Some(refusal) = self.shutting_down() {
-            return refusal;
-        }
-        let mut call = Call::new(
-            "codex_continue_thread",
-            &context,
-            self.client_roots(&context.peer).await,
-            &self.serving,
-        );
+        let mut call = match self.begin("codex_continue_thread", &context).await {
+            Ok(call) => call,
+            Err(refusal) => return refusal,
+        };
         if let Some(state) = state {
             return self
                 .retry(call, &state, responses, params.turn.wait_seconds)
@@ -113,13 +97,7 @@ impl McpServer {
             .bridge
             .continue_thread(next, &call.caller, Waiting::ForCall, &mut call.watcher)
             .await;
-        call.answer(
-            outcome,
-            &self.bridge,
-            &self.input,
-            self.bridge.ceilings.max_result_chars,
-        )
-        .await
+        self.finish(call, outcome).await
     }
 
     /// Wait for a Codex turn that was still "running" when its call returned. Returns the
@@ -136,15 +114,10 @@ impl McpServer {
         InputResponses(responses): InputResponses,
         context: RequestContext<RoleServer>,
     ) -> CallToolResponse {
-        if let Some(refusal) = self.shutting_down() {
-            return refusal;
-        }
-        let mut call = Call::new(
-            "codex_wait",
-            &context,
-            self.client_roots(&context.peer).await,
-            &self.serving,
-        );
+        let mut call = match self.begin("codex_wait", &context).await {
+            Ok(call) => call,
+            Err(refusal) => return refusal,
+        };
         if let Some(state) = state {
             return self
                 .retry(call, &state, responses, params.wait_seconds)
@@ -160,13 +133,7 @@ impl McpServer {
                 &mut call.watcher,
             )
             .await;
-        call.answer(
-            outcome,
-            &self.bridge,
-            &self.input,
-            self.bridge.ceilings.max_result_chars,
-        )
-        .await
+        self.finish(call, outcome).await
     }
 
     /// Add input to a Codex turn that is RUNNING (a correction, a constraint, more context)
@@ -185,15 +152,10 @@ impl McpServer {
         InputResponses(responses): InputResponses,
         context: RequestContext<RoleServer>,
     ) -> CallToolResponse {
-        if let Some(refusal) = self.shutting_down() {
-            return refusal;
-        }
-        let mut call = Call::new(
-            "codex_steer",
-            &context,
-            self.client_roots(&context.peer).await,
-            &self.serving,
-        );
+        let mut call = match self.begin("codex_steer", &context).await {
+            Ok(call) => call,
+            Err(refusal) => return refusal,
+        };
         if let Some(state) = state {
             return self
                 .retry(call, &state, responses, params.wait_seconds)
@@ -210,13 +172,7 @@ impl McpServer {
             .bridge
             .steer(steer, &call.caller, &mut call.watcher)
             .await;
-        call.answer(
-            outcome,
-            &self.bridge,
-            &self.input,
-            self.bridge.ceilings.max_result_chars,
-        )
-        .await
+        self.finish(call, outcome).await
     }
 
     /// Compact a Codex thread's long history into a summary, to free the model's context
@@ -232,15 +188,10 @@ impl McpServer {
         Parameters(params): Parameters<CompactParams>,
         context: RequestContext<RoleServer>,
     ) -> CallToolResponse {
-        if let Some(refusal) = self.shutting_down() {
-            return refusal;
-        }
-        let mut call = Call::new(
-            "codex_compact_thread",
-            &context,
-            self.client_roots(&context.peer).await,
-            &self.serving,
-        );
+        let mut call = match self.begin("codex_compact_thread", &context).await {
+            Ok(call) => call,
+            Err(refusal) => return refusal,
+        };
         let outcome = self
             .bridge
             .compact(
@@ -250,13 +201,7 @@ impl McpServer {
                 &mut call.watcher,
             )
             .await;
-        call.answer(
-            outcome,
-            &self.bridge,
-            &self.input,
-            self.bridge.ceilings.max_result_chars,
-        )
-        .await
+        self.finish(call, outcome).await
     }
 
     /// Stop a running Codex turn (thread_id, optional turn_id), or a brainstorm
@@ -324,15 +269,7 @@ impl McpServer {
         wait_seconds: Option<f64>,
     ) -> CallToolResponse {
         match self.resume(&mut call, state, responses, wait_seconds).await {
-            Ok(outcome) => {
-                call.answer(
-                    outcome,
-                    &self.bridge,
-                    &self.input,
-                    self.bridge.ceilings.max_result_chars,
-                )
-                .await
-            }
+            Ok(outcome) => self.finish(call, outcome).await,
             Err(refused) => refused,
         }
     }

@@ -85,7 +85,18 @@ async fn write_line<W: AsyncWrite + Unpin>(
 }
 
 fn encode(message: &ServerJsonRpcMessage) -> io::Result<Vec<u8>> {
-    let mut line = serde_json::to_vec(message)?;
+    let mut line = match message {
+        // JSON-RPC 2.0: an error whose request id could not be read carries `"id": null`
+        // (rmcp leaves the member out).
+        ServerJsonRpcMessage::Error(error) if error.id.is_none() => {
+            let mut value = serde_json::to_value(message)?;
+            if let Some(object) = value.as_object_mut() {
+                object.insert("id".into(), Value::Null);
+            }
+            serde_json::to_vec(&value)?
+        }
+        _ => serde_json::to_vec(message)?,
+    };
     line.push(b'\n');
     Ok(line)
 }

@@ -26,9 +26,17 @@ pub async fn serve(server: McpServer, mut signals: Signals) -> Result<(), String
     // A signal before the client has initialized ends the bridge too (a client that gives up
     // while starting, or a package runner passing on its SIGTERM).
     let service = tokio::select! {
-        service = server.serve(transport) => {
-            service.map_err(|e| format!("MCP initialization failed: {e}"))?
-        }
+        service = server.serve(transport) => match service {
+            Ok(service) => service,
+            // The client went away before initializing (a client that gave up, a probe):
+            // nothing to report.
+            Err(rmcp::service::ServerInitializeError::ConnectionClosed(_)) => {
+                tracing::info!("the client closed its input before MCP initialize");
+                bridge.shutdown().await;
+                return Ok(());
+            }
+            Err(error) => return Err(format!("MCP initialization failed: {error}")),
+        },
         caught = signals.next() => {
             tracing::info!(reason = %format!("received {} before MCP initialize", caught.name()), "shutting down");
             bridge.shutdown().await;
