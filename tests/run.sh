@@ -47,4 +47,4 @@ echo "== pass 2: the end-to-end suites, newest Codex"
 CODEX_BRIDGE_TEST_CODEX=newest cargo test --test all "$@" -- \
   suite::real_codex:: suite::long_work:: suite::approvals:: suite::reliability:: \
   suite::versions:: suite::roots:: suite::cli:: suite::embedded:: suite::links:: \
-  suite::shared_server:: suite::clients:: suite::thread_api:: suite::multi_agent::
+  suite::shared_server:: suite::spare_threads:: suite::clients:: suite::thread_api:: suite::multi_agent::

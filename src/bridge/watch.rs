@@ -352,15 +352,17 @@ async fn follow(
         }
         let now = Instant::now();
         let due = last_report.map_or(now, |at| at + interval);
-        if unreported && due <= now {
+        let report_now = unreported && due <= now;
+        // Streamed text wakes this loop once per report at most: while a report is due
+        // later, the text it will show needs no signal. Asked for before the state is read,
+        // so text that grows while it is read still signals.
+        if follows_text && (report_now || !unreported) {
+            handle.want_text();
+        }
+        if report_now {
             watcher.progress(handle, false);
             last_report = Some(now);
             unreported = false;
-        }
-        // Streamed text wakes this loop once per report at most: while a report is due
-        // later, the text it will show needs no signal.
-        if follows_text && !unreported {
-            handle.want_text();
         }
         tokio::select! {
             changed = changes.changed() => {

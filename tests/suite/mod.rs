@@ -23,5 +23,6 @@ mod reliability;
 mod roots;
 mod several_agents;
 mod shared_server;
+mod spare_threads;
 mod thread_api;
 mod versions;
