@@ -153,7 +153,13 @@ async fn run(cli: Cli) -> ExitCode {
             let client = Arc::new(
                 CodexClient::new(settings, ConnectionOptions::default()).with_spares(spares),
             );
-            let server = match mcp::server(Bridge::new(client, ceilings, Door::Mcp)) {
+            let bridge = Bridge::new(client, ceilings, Door::Mcp);
+            let caught = signals();
+            if http.is_none() {
+                // The HTTP service starts it once it listens (a port in use ends it first).
+                mcp::transport::stdio::warm_up(&bridge);
+            }
+            let server = match mcp::server(bridge) {
                 Ok(server) => server,
                 Err(error) => {
                     eprintln!("codex-bridge: {error}");
@@ -161,8 +167,8 @@ async fn run(cli: Cli) -> ExitCode {
                 }
             };
             let served = match http {
-                Some(options) => mcp::transport::http::serve(server, options, signals()).await,
-                None => mcp::transport::stdio::serve(server, signals()).await,
+                Some(options) => mcp::transport::http::serve(server, options, caught).await,
+                None => mcp::transport::stdio::serve(server, caught).await,
             };
             match served {
                 Ok(()) => ExitCode::SUCCESS,

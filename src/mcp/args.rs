@@ -12,52 +12,75 @@
 //!   it accepts in the schema's words (validated with the `jsonschema` crate).
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use jsonschema::error::ValidationErrorKind;
 use rmcp::model::{JsonObject, Tool};
 use serde_json::{Map, Value};
 
-/// The argument checks of every tool, compiled once.
+/// The argument checks of every tool. Each tool's validator is compiled on its first call,
+/// not at start-up: compiling all of them was most of the bridge's start-up time and a good
+/// part of its idle memory.
 pub struct ArgumentChecks {
     tools: HashMap<String, ToolArguments>,
 }
 
 struct ToolArguments {
+    name: String,
+    schema: Value,
     properties: Map<String, Value>,
-    validator: jsonschema::Validator,
+    validator: OnceLock<Option<jsonschema::Validator>>,
+}
+
+impl ToolArguments {
+    /// The compiled input schema; `None` if it does not compile (a bug the tests catch: the
+    /// tool's calls then go on unchecked rather than failing).
+    fn validator(&self) -> Option<&jsonschema::Validator> {
+        self.validator
+            .get_or_init(|| match jsonschema::validator_for(&self.schema) {
+                Ok(validator) => Some(validator),
+                Err(error) => {
+                    tracing::error!(tool = %self.name, %error, "input schema does not compile");
+                    None
+                }
+            })
+            .as_ref()
+    }
 }
 
 impl ArgumentChecks {
     pub fn new(tools: &[Tool]) -> ArgumentChecks {
         let tools = tools
             .iter()
-            .filter_map(|tool| {
-                let schema = Value::Object((*tool.input_schema).clone());
-                let validator = match jsonschema::validator_for(&schema) {
-                    Ok(validator) => validator,
-                    Err(error) => {
-                        // A tool whose schema does not compile is a bug caught by the tests;
-                        // its calls go on unchecked rather than failing.
-                        tracing::error!(tool = %tool.name, %error, "input schema does not compile");
-                        return None;
-                    }
-                };
+            .map(|tool| {
                 let properties = tool
                     .input_schema
                     .get("properties")
                     .and_then(Value::as_object)
                     .cloned()
                     .unwrap_or_default();
-                Some((
+                (
                     tool.name.to_string(),
                     ToolArguments {
+                        name: tool.name.to_string(),
+                        schema: Value::Object((*tool.input_schema).clone()),
                         properties,
-                        validator,
+                        validator: OnceLock::new(),
                     },
-                ))
+                )
             })
             .collect();
         ArgumentChecks { tools }
+    }
+
+    /// Compile every tool's validator now; the tools whose schema does not compile.
+    #[cfg(test)]
+    fn compile_all(&self) -> Vec<String> {
+        self.tools
+            .values()
+            .filter(|tool| tool.validator().is_none())
+            .map(|tool| tool.name.clone())
+            .collect()
     }
 
     /// The arguments of a call to `tool`, checked and coerced; or the error to show.
@@ -81,7 +104,13 @@ impl ArgumentChecks {
         }
         let instance = Value::Object(arguments);
         let mut problems: Vec<String> = Vec::new();
-        for error in checks.validator.iter_errors(&instance) {
+        let Some(validator) = checks.validator() else {
+            let Value::Object(arguments) = instance else {
+                unreachable!("built from an object above")
+            };
+            return Ok(arguments);
+        };
+        for error in validator.iter_errors(&instance) {
             let problem = describe(&error, &instance, &checks.properties);
             if !problems.contains(&problem) {
                 problems.push(problem);
@@ -337,6 +366,16 @@ mod tests {
         };
         let tool = Tool::new("codex_ask", "Ask.", Arc::new(schema));
         ArgumentChecks::new(&[tool])
+    }
+
+    #[test]
+    fn every_tool_schema_compiles() {
+        let checks = ArgumentChecks::new(&crate::mcp::tools::router().list_all());
+        assert_eq!(
+            checks.tools.len(),
+            crate::mcp::tools::router().list_all().len()
+        );
+        assert_eq!(checks.compile_all(), Vec::<String>::new());
     }
 
     fn args(value: Value) -> Option<JsonObject> {

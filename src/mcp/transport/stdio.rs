@@ -6,21 +6,26 @@
 
 use rmcp::ServiceExt;
 
+use crate::bridge::ops::Bridge;
 use crate::mcp::server::McpServer;
 use crate::shutdown::Signals;
 
-/// Serve MCP over stdio until the client goes away or a signal arrives, then shut down.
-pub async fn serve(server: McpServer, mut signals: Signals) -> Result<(), String> {
-    let bridge = server.bridge.clone();
-    let client = bridge.client.clone();
-    // Warm the app-server up while the client initializes; failures resurface, with their
-    // message, on the first tool call.
-    let warm = client.clone();
+/// Start the app-server in the background, before the MCP server is even built, so it warms
+/// up while the bridge and its client initialize (the first call waits for it); failures
+/// resurface, with their message, on the first tool call.
+pub fn warm_up(bridge: &Bridge) {
+    let warm = bridge.client.clone();
     tokio::spawn(async move {
         if let Err(error) = warm.ensure_connected().await {
             tracing::warn!(%error, "Codex app-server is not available yet");
         }
     });
+}
+
+/// Serve MCP over stdio until the client goes away or a signal arrives, then shut down.
+/// The caller has started the app-server ([`warm_up`]).
+pub async fn serve(server: McpServer, mut signals: Signals) -> Result<(), String> {
+    let bridge = server.bridge.clone();
     let transport = super::lines::stdio();
     let input_closed = transport.input_closed();
     // A signal before the client has initialized ends the bridge too (a client that gives up
