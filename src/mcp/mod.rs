@@ -34,3 +34,14 @@ pub fn server(bridge: Bridge) -> Result<server::McpServer, String> {
 pub fn tool_names() -> Vec<String> {
     tools::names()
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_tool_input_schema_compiles() {
+        let tools = super::tools::router().list_all();
+        let checks = super::args::ArgumentChecks::new(&tools);
+        assert_eq!(checks.len(), tools.len());
+        assert_eq!(checks.compile_all(), Vec::<String>::new());
+    }
+}
