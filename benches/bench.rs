@@ -266,6 +266,7 @@ pub async fn run(config: &Config, out: &mut dyn Write) -> Result<(), String> {
     let warm = bridge.ask(&workspace, "warm up").await;
     check(&mut wrong, "bridge warm-up", &warm.text, "answer: warm up");
     let idle_rss_main = rss_bytes(bridge.pid, "VmRSS");
+    let idle_anon_main = rss_bytes(bridge.pid, "RssAnon");
     let exec = config.exec.then(|| Exec::new(&env));
     let mut bridge_threads = 1usize;
 
@@ -550,6 +551,7 @@ pub async fn run(config: &Config, out: &mut dyn Write) -> Result<(), String> {
 
     // --- memory after many threads --------------------------------------------------------
     let mut used_rss_main = 0;
+    let mut used_anon_main = 0;
     if config.runs("memory") {
         progress(&format!(
             "using {} threads on the bridge",
@@ -575,6 +577,7 @@ pub async fn run(config: &Config, out: &mut dyn Write) -> Result<(), String> {
         // Let finished calls' buffers go back before reading the resident size.
         tokio::time::sleep(Duration::from_millis(500)).await;
         used_rss_main = rss_bytes(bridge.pid, "VmRSS");
+        used_anon_main = rss_bytes(bridge.pid, "RssAnon");
     }
     bridge.stop().await;
 
@@ -720,6 +723,8 @@ pub async fn run(config: &Config, out: &mut dyn Write) -> Result<(), String> {
         idle_rss: median_u64(&mut idle_rss),
         idle_rss_main,
         used_rss_main,
+        idle_anon_main,
+        used_anon_main,
         threads_used: bridge_threads,
         bridge_cpu_ms: median_u64(
             &mut bridge_cpu
@@ -1757,6 +1762,9 @@ struct Memory {
     idle_rss: u64,
     idle_rss_main: u64,
     used_rss_main: u64,
+    /// The anonymous part (`RssAnon`: what the bridge allocated, not its binary's pages).
+    idle_anon_main: u64,
+    used_anon_main: u64,
     threads_used: usize,
     bridge_cpu_ms: u64,
     growth_small: i64,
@@ -1881,6 +1889,12 @@ fn render(
         memory.idle_rss_main as f64 / MB,
         memory.threads_used,
         memory.used_rss_main as f64 / MB,
+    ));
+    text.push_str(&format!(
+        "  of which anonymous (allocated, not the binary's pages): {:.1} MB after warm-up, {:.1} MB after {} threads\n",
+        memory.idle_anon_main as f64 / MB,
+        memory.used_anon_main as f64 / MB,
+        memory.threads_used,
     ));
     text.push_str("\ntargets\n");
     for target in &targets {

@@ -29,6 +29,9 @@ use tokio::sync::oneshot;
 use super::error::CodexError;
 use super::unix_socket::{self, SocketProblem};
 
+/// How often the start-up looks for the app-server's Unix socket.
+const SOCKET_POLL: Duration = Duration::from_millis(2);
+
 /// What to do when Codex cannot be found or started.
 pub const INSTALL_HINT: &str =
     "install Codex with `npm install -g @openai/codex` (or pass --codex-bin PATH / set CODEX_BIN)";
@@ -386,7 +389,9 @@ impl AppServerProcess {
             if tokio::time::Instant::now() >= deadline {
                 return Err(NotReady::TimedOut);
             }
-            tokio::time::sleep(Duration::from_millis(20)).await;
+            // A stat every 2 ms costs nothing next to the app-server's start (about a
+            // quarter second), and the first call waits for this.
+            tokio::time::sleep(SOCKET_POLL).await;
         }
     }
 
