@@ -10,7 +10,7 @@
 #     and the benchmark smoke run;
 #   pass 2, the newest Codex (codex-newest = @openai/codex 0.171.0), same links:
 #     the end-to-end suites whose outcome depends on Codex (named below): the real app-server
-#     suites, the links, the shared-server rules, the command line, every MCP client again,
+#     suites, the links, the shared-server rules, spare threads, the command line, every MCP client again,
 #     and the thread API and multi-agent suites.
 #     Left out: what does not talk to Codex or is Codex-independent (the scripted fake
 #     app-server, MCP argument checks, stdin fuzzing, architecture, the benchmark) and what
