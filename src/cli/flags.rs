@@ -272,7 +272,7 @@ impl SpareArgs {
             (Some(0), false) => 0,
             (Some(_), false) => {
                 return Err(BridgeError::invalid(
-                    "--spare-threads needs the app-server the bridge starts itself: on a shared one (--app-server-url, --codex-daemon) every front-end would see each spare thread start. Drop --spare-threads, or set it to 0",
+                    "--spare-threads needs the app-server the bridge starts itself: on a shared one (--app-server-url, --codex-daemon) every front-end would see each spare thread start. Drop --spare-threads (or unset CODEX_BRIDGE_SPARE_THREADS), or set it to 0",
                 ))
             }
         };

@@ -2,7 +2,8 @@
 //! thread (`codex_ask`) costs one `turn/start` instead of `thread/start` + `turn/start`
 //! (`thread/start` is about a fifth of an ask on a 2-core machine).
 //!
-//! What this rests on (measured on Codex 0.169 and 0.171; `docs/spare-threads.md`):
+//! What this rests on (measured on Codex 0.169 and 0.171; `tests/suite/spare_threads.rs`,
+//! and `docs/operating.md#spare-threads` for users):
 //! - a thread that has had no turn is not listed (`thread/list`), not written anywhere under
 //!   `CODEX_HOME` (no rollout file, no state row) and gone after the app-server restarts;
 //!   the only trace is `thread/loaded/list`, which the bridge never shows;
@@ -16,9 +17,11 @@
 //!   kept on an app-server nobody else uses ([`super::connection::Sharing::Exclusive`]).
 //!
 //! So a spare is used only for a new thread with no instructions, not ephemeral, in the cwd
-//! the spare started in, while the project's instruction files it read are unchanged
-//! ([`Fingerprint`]) and it is younger than [`MAX_AGE`] (a listing shows the spare's start
-//! as the thread's creation time). Anything else starts a thread as before.
+//! the spare started in, while the files Codex read when it started (instructions, project and
+//! user configuration) are unchanged ([`Fingerprint`]), and it is younger than [`MAX_AGE`]
+//! (a listing shows the spare's start as the thread's creation time). Anything else starts a
+//! thread as before. One trace differs: the rollout records the spare's default model as the
+//! base instructions' provenance (the requests to the model are the same).
 //!
 //! Spares are started in the background (when the session opens, and after each turn the
 //! bridge ran ends, so a refill does not compete with that turn), never waited for unless a
@@ -102,7 +105,7 @@ impl Claim {
         let (thread_id, fingerprint) = self.started.await.ok()?;
         if self.born.elapsed() > MAX_AGE {
             tracing::debug!(%thread_id, "spare thread too old; not used");
-        } else if Fingerprint::of(&self.cwd) != fingerprint {
+        } else if !fingerprint.matches(&Fingerprint::of(&self.cwd)) {
             tracing::info!(%thread_id, cwd = %self.cwd.display(), "the project's instruction files changed since the spare thread started; not used");
         } else {
             tracing::debug!(%thread_id, "new thread from a spare");
@@ -285,27 +288,91 @@ impl Spares {
     }
 }
 
-/// The state of the files Codex reads when a thread starts in a cwd: the project's
-/// instruction files (`AGENTS.md`, `AGENTS.override.md`) and `.codex` directories in the cwd
-/// and each directory above it (seen on Codex 0.169: an `AGENTS.md` written after a thread
-/// started does not reach its turns; `$CODEX_HOME/AGENTS.md` is read at each turn). A spare
-/// whose fingerprint changed is not used. Modification time and size per path.
+/// The state of the files Codex reads when a thread starts in a cwd (seen on Codex 0.169: a
+/// file written after a thread started does not reach its turns; `$CODEX_HOME/AGENTS.md` and
+/// skills are read at each turn). A spare whose fingerprint changed is not used:
+/// - `AGENTS.md`, `AGENTS.override.md`, `.codex` and `.codex/config.toml` in the cwd and each
+///   directory above it;
+/// - every file directly in the directories from the cwd up to the project root (the nearest
+///   one holding `.git`; the cwd alone without one), and those directories themselves: the
+///   instruction files named by `project_doc_fallback_filenames` can be any file there, and a
+///   file created, removed or renamed changes its directory;
+/// - `$CODEX_HOME/config.toml` (the default model, provider and instructions).
+///
+/// Modification time and size per path. A directory of more than [`MAX_ENTRIES`] entries makes
+/// the fingerprint [`Fingerprint::unknown`], which never matches: no spare there.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Fingerprint(Vec<Option<(SystemTime, u64)>>);
+pub struct Fingerprint(Option<Vec<Option<(SystemTime, u64)>>>);
+
+/// The most entries of one directory a fingerprint reads.
+const MAX_ENTRIES: usize = 1_000;
 
 impl Fingerprint {
-    const NAMES: [&'static str; 3] = ["AGENTS.md", "AGENTS.override.md", ".codex"];
+    const NAMES: [&'static str; 4] = [
+        "AGENTS.md",
+        "AGENTS.override.md",
+        ".codex",
+        ".codex/config.toml",
+    ];
+
+    /// A fingerprint that matches nothing, not even itself.
+    fn unknown() -> Fingerprint {
+        Fingerprint(None)
+    }
 
     pub fn of(cwd: &Path) -> Fingerprint {
-        let state = cwd
+        fn state(path: &Path) -> Option<(SystemTime, u64)> {
+            let meta = std::fs::metadata(path).ok()?;
+            Some((meta.modified().ok()?, meta.len()))
+        }
+        let mut paths: Vec<PathBuf> = cwd
             .ancestors()
             .flat_map(|dir| Self::NAMES.iter().map(move |name| dir.join(name)))
-            .map(|path| {
-                let meta = std::fs::metadata(path).ok()?;
-                Some((meta.modified().ok()?, meta.len()))
-            })
             .collect();
-        Fingerprint(state)
+        let root = cwd
+            .ancestors()
+            .find(|dir| dir.join(".git").exists())
+            .unwrap_or(cwd);
+        for dir in cwd.ancestors() {
+            paths.push(dir.to_path_buf());
+            let Ok(entries) = std::fs::read_dir(dir) else {
+                continue;
+            };
+            let mut files: Vec<PathBuf> = Vec::new();
+            for entry in entries.flatten() {
+                if files.len() >= MAX_ENTRIES {
+                    return Fingerprint::unknown();
+                }
+                if entry.file_type().is_ok_and(|kind| !kind.is_dir()) {
+                    files.push(entry.path());
+                }
+            }
+            files.sort();
+            paths.extend(files);
+            if dir == root {
+                break;
+            }
+        }
+        paths.push(codex_home().join("config.toml"));
+        Fingerprint(Some(paths.iter().map(|path| state(path)).collect()))
+    }
+
+    /// Whether a spare started with this fingerprint may serve a thread whose cwd now has
+    /// `now`.
+    pub fn matches(&self, now: &Fingerprint) -> bool {
+        self.0.is_some() && self == now
+    }
+}
+
+/// Where Codex reads its configuration: `CODEX_HOME` (the spawned app-server inherits the
+/// bridge's environment), else `~/.codex`.
+fn codex_home() -> PathBuf {
+    match std::env::var_os("CODEX_HOME") {
+        Some(home) if !home.is_empty() => PathBuf::from(home),
+        _ => std::env::var_os("HOME")
+            .map(PathBuf::from)
+            .unwrap_or_default()
+            .join(".codex"),
     }
 }
 
@@ -325,5 +392,46 @@ mod tests {
         assert_ne!(before, after);
         std::fs::write(root.path().join("a/AGENTS.md"), "be very brief").expect("write");
         assert_ne!(after, Fingerprint::of(&cwd));
+    }
+
+    /// What a hostile review found the first version missed: an in-place edit inside
+    /// `.codex`, and an instruction file under another name (`project_doc_fallback_filenames`).
+    #[test]
+    fn the_fingerprint_changes_with_project_config_and_any_file_up_to_the_project_root() {
+        let root = tempfile::tempdir().expect("dir");
+        std::fs::create_dir_all(root.path().join(".git")).expect("a git root");
+        std::fs::create_dir_all(root.path().join(".codex")).expect("mkdir .codex");
+        let config = root.path().join(".codex/config.toml");
+        std::fs::write(&config, "developer_instructions = \"old\"\n").expect("write");
+        let cwd = root.path().join("sub");
+        std::fs::create_dir_all(&cwd).expect("mkdir");
+        let before = Fingerprint::of(&cwd);
+        assert!(before.matches(&Fingerprint::of(&cwd)));
+
+        std::fs::write(&config, "developer_instructions = \"new\"\n").expect("rewrite");
+        let edited = Fingerprint::of(&cwd);
+        assert!(
+            !before.matches(&edited),
+            "an in-place edit of .codex/config.toml"
+        );
+
+        std::fs::write(root.path().join("CLAUDE.md"), "be brief").expect("write");
+        let created = Fingerprint::of(&cwd);
+        assert!(!edited.matches(&created), "a new file at the project root");
+        std::fs::write(root.path().join("CLAUDE.md"), "be briefer").expect("write");
+        assert!(
+            !created.matches(&Fingerprint::of(&cwd)),
+            "an in-place edit at the root"
+        );
+    }
+
+    #[test]
+    fn a_huge_directory_never_matches() {
+        let dir = tempfile::tempdir().expect("dir");
+        for n in 0..=MAX_ENTRIES {
+            std::fs::write(dir.path().join(format!("f{n}")), "").expect("write");
+        }
+        let fingerprint = Fingerprint::of(dir.path());
+        assert!(!fingerprint.matches(&Fingerprint::of(dir.path())));
     }
 }
