@@ -284,10 +284,15 @@ pub async fn run(config: &Config, out: &mut dyn Write) -> Result<(), String> {
         );
         for i in 0..config.warmup + config.iterations {
             let measured = i >= config.warmup;
-            // The bridge without spares runs first in even iterations, last in odd ones.
-            let plain_at = if i % 2 == 0 { 0 } else { 3 };
-            for (position, client) in rotation(i).into_iter().enumerate() {
-                if position == plain_at {
+            // The bridge without spares (`None`) runs first in even iterations, last in odd.
+            let mut order: Vec<Option<Client>> = rotation(i).into_iter().map(Some).collect();
+            if i % 2 == 0 {
+                order.insert(0, None);
+            } else {
+                order.push(None);
+            }
+            for slot in order {
+                let Some(client) = slot else {
                     let prompt = format!("ask plain {i}");
                     let (elapsed, result) = timed(plain.ask(&workspace, &prompt)).await;
                     check(
@@ -300,7 +305,8 @@ pub async fn run(config: &Config, out: &mut dyn Write) -> Result<(), String> {
                         report.sample(ASK_NO_SPARE, Client::Bridge, elapsed);
                     }
                     pause().await;
-                }
+                    continue;
+                };
                 let prompt = format!("ask {} {i}", client.name());
                 let expected = format!("answer: {prompt}");
                 let (elapsed, text) = match client {
@@ -326,20 +332,6 @@ pub async fn run(config: &Config, out: &mut dyn Write) -> Result<(), String> {
                 check(&mut wrong, &prompt, &text, &expected);
                 if measured {
                     report.sample("codex_ask", client, elapsed);
-                }
-                pause().await;
-            }
-            if plain_at == 3 {
-                let prompt = format!("ask plain {i}");
-                let (elapsed, result) = timed(plain.ask(&workspace, &prompt)).await;
-                check(
-                    &mut wrong,
-                    &prompt,
-                    &result.text,
-                    &format!("answer: {prompt}"),
-                );
-                if measured {
-                    report.sample(ASK_NO_SPARE, Client::Bridge, elapsed);
                 }
                 pause().await;
             }

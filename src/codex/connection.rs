@@ -552,8 +552,7 @@ fn dispatch(shared: &Arc<Shared>, text: &str) {
     }
     // A streamed answer's deltas, the bulk of the frames, take a shorter way.
     if let Some((thread_id, event)) = TurnEvent::decode_delta_frame(text) {
-        let route = lock(&shared.threads).get(&thread_id).cloned();
-        if let Some(route) = route {
+        if let Some(route) = route_of(shared, &thread_id) {
             deliver(shared, &thread_id, &route, ThreadMessage::Event(event));
         }
         return;
@@ -602,8 +601,7 @@ fn dispatch(shared: &Arc<Shared>, text: &str) {
                 tracing::trace!(%method, %thread_id, "notification not used by turns");
                 return;
             }
-            let route = lock(&shared.threads).get(&thread_id).cloned();
-            match route {
+            match route_of(shared, &thread_id) {
                 Some(route) => deliver(shared, &thread_id, &route, ThreadMessage::Event(event)),
                 None => {
                     tracing::trace!(%method, %thread_id, "notification for a thread with no running turn")
@@ -617,7 +615,7 @@ fn dispatch(shared: &Arc<Shared>, text: &str) {
             let responder = Responder::new(request, shared);
             let route = thread_id
                 .as_ref()
-                .and_then(|thread_id| lock(&shared.threads).get(thread_id).cloned());
+                .and_then(|thread_id| route_of(shared, thread_id));
             match (route, thread_id) {
                 (Some(route), Some(thread_id)) => deliver(
                     shared,
@@ -635,6 +633,11 @@ fn dispatch(shared: &Arc<Shared>, text: &str) {
             }
         }
     }
+}
+
+/// Where `thread_id`'s messages go now: the turn running on it, if any.
+fn route_of(shared: &Shared, thread_id: &str) -> Option<Arc<Route>> {
+    lock(&shared.threads).get(thread_id).cloned()
 }
 
 /// Hand a message to a thread's route; a request no running turn of ours takes (the turn

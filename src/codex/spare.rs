@@ -277,15 +277,6 @@ impl Spares {
         let tasks = std::mem::take(&mut *lock(&self.tasks));
         let _ = tokio::time::timeout(CLOSE_WAIT, futures_util::future::join_all(tasks)).await;
     }
-
-    /// Spares ready or starting (for tests and logs).
-    pub fn len(&self) -> usize {
-        lock(&self.pool).slots.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
 }
 
 /// The state of the files Codex reads when a thread starts in a cwd (seen on Codex 0.169: a
