@@ -7,7 +7,8 @@
 //!   response by the [`protocol::Request`] trait; [`error`]: typed errors, and the one
 //!   place that reads the app-server's refusal messages.
 //! - [`transport`]: frames over a WebSocket (TCP or Unix socket) or JSON lines over stdio;
-//!   [`connection`]: one multiplexed session over any of them.
+//!   [`batched_socket`]: a socket read on a thread of its own, in batches while the
+//!   app-server streams densely; [`connection`]: one multiplexed session over any of them.
 //! - [`process`]: the app-server the bridge owns; [`unix_socket`]: whether a socket is
 //!   private; [`daemon`]: the user's Codex daemon; [`link`]: embedded, external or daemon,
 //!   opened the same way by every caller; [`version`]: the tested Codex range.
@@ -19,6 +20,7 @@
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod approver;
+pub mod batched_socket;
 pub mod client;
 pub mod connection;
 pub mod daemon;

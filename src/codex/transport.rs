@@ -23,6 +23,7 @@ use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tokio_tungstenite::WebSocketStream;
 use tokio_util::codec::{FramedRead, FramedWrite, LinesCodec};
 
+use super::batched_socket::BatchedSocket;
 use super::error::CodexError;
 
 /// Frames from the app-server, in order. An `Err` says why the link ended (nothing useful
@@ -51,8 +52,17 @@ const MAX_LINE: usize = 64 << 20;
 /// A WebSocket over TCP (`ws://HOST:PORT`), with `Authorization: Bearer <token>` if given.
 pub async fn websocket_tcp(url: &str, token: Option<&str>) -> Result<Wire, CodexError> {
     let request = handshake(url, token)?;
+    let address = tcp_address(request.uri());
+    let stream = tokio::net::TcpStream::connect(&address)
+        .await
+        .map_err(|e| {
+            CodexError::Start(format!("cannot connect to the app-server at {url}: {e}"))
+        })?;
+    // Frames are small and each is one JSON-RPC message: send them at once.
+    let _ = stream.set_nodelay(true);
+    let stream = batched(stream.into_std(), url)?;
     let (socket, _) =
-        tokio_tungstenite::connect_async_with_config(request, Some(ws_config()), true)
+        tokio_tungstenite::client_async_with_config(request, stream, Some(ws_config()))
             .await
             .map_err(|e| connect_error(url, e))?;
     Ok(websocket(socket))
@@ -66,6 +76,7 @@ pub async fn websocket_unix(path: &Path, token: Option<&str>) -> Result<Wire, Co
     let stream = tokio::net::UnixStream::connect(path).await.map_err(|e| {
         CodexError::Start(format!("cannot connect to the app-server at {place}: {e}"))
     })?;
+    let stream = batched(stream.into_std(), &place)?;
     // The request line needs a host; the app-server ignores it on a Unix socket.
     let request = handshake("ws://localhost/", token)?;
     let (socket, _) =
@@ -97,6 +108,30 @@ pub fn lines(stdout: tokio::process::ChildStdout, stdin: tokio::process::ChildSt
         incoming: Box::pin(incoming),
         outgoing: Box::pin(outgoing),
     }
+}
+
+/// `host:port` for a `ws://` URL, the host as written: an IPv6 address keeps its brackets,
+/// as `host:port` wants them.
+fn tcp_address(uri: &tokio_tungstenite::tungstenite::http::Uri) -> String {
+    format!(
+        "{}:{}",
+        uri.host().unwrap_or_default(),
+        uri.port_u16().unwrap_or(80)
+    )
+}
+
+/// The socket handed to a reader thread of its own ([`BatchedSocket`]).
+fn batched<S: Into<std::os::fd::OwnedFd>>(
+    socket: std::io::Result<S>,
+    place: &str,
+) -> Result<BatchedSocket, CodexError> {
+    socket
+        .and_then(|socket| BatchedSocket::new(socket.into()))
+        .map_err(|e| {
+            CodexError::Start(format!(
+                "cannot set up the link to the app-server at {place}: {e}"
+            ))
+        })
 }
 
 fn ws_config() -> WebSocketConfig {
@@ -193,6 +228,14 @@ mod tests {
             "ws://127.0.0.1:1",
             WsError::Io(refused)
         )));
+    }
+
+    #[test]
+    fn tcp_addresses_keep_the_url_host() {
+        let address = |url: &str| tcp_address(handshake(url, None).expect("request").uri());
+        assert_eq!(address("ws://127.0.0.1:4500/"), "127.0.0.1:4500");
+        assert_eq!(address("ws://[::1]:4500"), "[::1]:4500");
+        assert_eq!(address("ws://localhost:4500/x"), "localhost:4500");
     }
 
     #[test]
