@@ -188,6 +188,8 @@ impl ServerHandler for McpServer {
         mut request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
+        // Counted as running until it returns: memory is handed back once none runs.
+        let _busy = crate::memory::Busy::enter();
         match self
             .arguments
             .check(&request.name, request.arguments.take())

@@ -15,7 +15,10 @@ use crate::shutdown::Signals;
 /// resurface, with their message, on the first tool call.
 pub fn warm_up(bridge: &Bridge) {
     let warm = bridge.client.clone();
+    // Start-up counts as work: what it freed is handed back once it is done and no call runs.
+    let busy = crate::memory::Busy::enter();
     tokio::spawn(async move {
+        let _busy = busy;
         if let Err(error) = warm.ensure_connected().await {
             tracing::warn!(%error, "Codex app-server is not available yet");
         }
