@@ -85,7 +85,27 @@ async fn a_dying_app_server_fails_running_calls_fast_and_the_bridge_recovers() {
         )
         .await;
     assert_eq!(continued["text"], "remember beta | HISTORY");
+    // The dead link's reader thread ended with it: one reader, the new link's.
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while link_readers(bridge.pid()) != 1 {
+        assert!(
+            Instant::now() < deadline,
+            "link reader threads after a restart: {}",
+            link_readers(bridge.pid())
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     bridge.stop().await;
+}
+
+/// The bridge's threads reading an app-server link (`codex/batched_socket.rs` names them
+/// `codex-bridge-link-reader`; Linux keeps 15 bytes of a thread's name).
+fn link_readers(pid: u32) -> usize {
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).expect("the bridge's threads");
+    tasks
+        .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("comm")).ok())
+        .filter(|name| name.trim() == "codex-bridge-li")
+        .count()
 }
 
 #[tokio::test]
