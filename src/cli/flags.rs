@@ -247,14 +247,16 @@ pub struct SpareArgs {
         long,
         env = "CODEX_BRIDGE_SPARE_THREADS",
         value_name = "N",
-        value_parser = clap::value_parser!(u64).range(0..=MAX_SPARE_THREADS)
+        // Signed, so that `-1` is told it is out of range rather than taken for a flag.
+        allow_negative_numbers = true,
+        value_parser = clap::value_parser!(i64).range(0..=MAX_SPARE_THREADS)
     )]
-    pub spare_threads: Option<u64>,
+    pub spare_threads: Option<i64>,
 }
 
 /// The most spare threads `--spare-threads` keeps (each is a loaded thread, with the MCP
 /// servers Codex starts for it).
-pub const MAX_SPARE_THREADS: u64 = 8;
+pub const MAX_SPARE_THREADS: i64 = 8;
 
 impl SpareArgs {
     /// The spare-thread policy for `link`; spares start in `default_cwd` (the cwd of a call

@@ -106,7 +106,7 @@ impl Claim {
         if self.born.elapsed() > MAX_AGE {
             tracing::debug!(%thread_id, "spare thread too old; not used");
         } else if !fingerprint.matches(&Fingerprint::of(&self.cwd)) {
-            tracing::info!(%thread_id, cwd = %self.cwd.display(), "the project's instruction files changed since the spare thread started; not used");
+            tracing::info!(%thread_id, cwd = %self.cwd.display(), "the project's files or Codex's configuration changed since the spare thread started (instructions may have); not used");
         } else {
             tracing::debug!(%thread_id, "new thread from a spare");
             return Some(thread_id);

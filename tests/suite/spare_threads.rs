@@ -207,7 +207,7 @@ async fn instruction_files_written_after_a_spare_started_still_reach_the_thread(
     assert!(
         bridge
             .stderr()
-            .contains("instruction files changed since the spare thread started"),
+            .contains("configuration changed since the spare thread started"),
         "{}",
         bridge.stderr()
     );
@@ -235,4 +235,22 @@ async fn spare_threads_are_refused_on_a_shared_app_server() {
         "{stderr}"
     );
     assert!(stderr.contains("set it to 0"), "{stderr}");
+}
+
+#[tokio::test]
+async fn a_spare_thread_count_out_of_range_is_refused_with_the_range() {
+    for count in ["-1", "9"] {
+        let output = tokio::process::Command::new(bridge_bin())
+            .args(["serve", "--spare-threads", count])
+            .stdin(std::process::Stdio::null())
+            .output()
+            .await
+            .expect("run the bridge");
+        assert_eq!(output.status.code(), Some(2), "--spare-threads {count}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains(&format!("{count} is not in 0..=8")),
+            "--spare-threads {count}: {stderr}"
+        );
+    }
 }
