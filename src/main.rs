@@ -84,8 +84,10 @@ fn main() -> ExitCode {
         | Command::Review(_)
         | Command::Models(_)
         | Command::Brainstorm(_)
-        | Command::Fanout(_)
-        | Command::Doctor(_) => "warn",
+        | Command::Fanout(_) => "warn",
+        // doctor reports a bridge that does not answer as a PROBLEM line of its own; rmcp's
+        // client would also log it, with its transport's internals.
+        Command::Doctor(_) => "warn,rmcp=off",
     };
     init_tracing(cli.log.as_deref().unwrap_or(default_log));
     if !matches!(cli.command, Command::Serve { .. }) {

@@ -75,15 +75,23 @@ async fn check_bridge(url: &str, token: &str) -> Check {
     let client = match tokio::time::timeout(ANSWER_TIMEOUT, connect).await {
         Ok(Ok(client)) => client,
         Ok(Err(error)) => {
-            let error = error.to_string();
-            let fix = if error.contains("401") || error.to_lowercase().contains("auth") {
+            // rmcp's message names its transport's Rust types; the cause under it says what
+            // happened ("Connection refused").
+            let inner: &(dyn std::error::Error + 'static) = match &error {
+                rmcp::service::ClientInitializeError::TransportError { error, .. } => {
+                    error.error.as_ref()
+                }
+                other => other,
+            };
+            let chain = causes(inner);
+            let fix = if chain.contains("401") || chain.to_lowercase().contains("auth") {
                 "the bridge refused the token: use the token file the bridge printed when it started (or the agent's line of its --http-token-file)"
             } else {
                 "start it with `codex-bridge serve --http 127.0.0.1:8765` (as a user service: see the README), and check the URL ends in /mcp"
             };
             return Check::problem(
                 "HTTP bridge",
-                format!("{url} did not answer initialize: {error}"),
+                format!("{url} did not answer initialize: {}", root_cause(inner)),
                 fix,
             );
         }
@@ -172,4 +180,26 @@ fn finish(url: &str, all_ok: bool, token_from: Option<&str>) -> Exit {
         println!("\nsome checks found problems (see PROBLEM lines above)");
         Exit::TurnFailed
     }
+}
+
+/// Every message in an error's chain, outermost first (what the checks search).
+fn causes(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut chain = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        chain.push_str(": ");
+        chain.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    chain
+}
+
+/// The innermost message of an error's chain ("Connection refused (os error 111)"): the
+/// outer ones are the HTTP client's layers, named by their Rust types.
+fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut root: &(dyn std::error::Error + 'static) = error;
+    while let Some(cause) = root.source() {
+        root = cause;
+    }
+    root.to_string()
 }

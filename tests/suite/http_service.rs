@@ -728,4 +728,24 @@ async fn doctor_checks_a_running_bridge_and_prints_the_three_http_configurations
         "{printed}"
     );
     bridge.stop().await;
+    // Nobody listening: said in words, without the HTTP client's Rust types or its log.
+    let gone = doctor(vec![
+        "--http".into(),
+        endpoint.url.clone(),
+        "--http-token-file".into(),
+        file.display().to_string(),
+    ])
+    .await
+    .expect("doctor");
+    assert!(!gone.status.success());
+    let printed = format!(
+        "{}{}",
+        String::from_utf8_lossy(&gone.stdout),
+        String::from_utf8_lossy(&gone.stderr)
+    );
+    assert!(
+        printed.contains("did not answer initialize: Client error: error sending request"),
+        "{printed}"
+    );
+    assert!(!printed.contains("rmcp::"), "{printed}");
 }
