@@ -172,8 +172,9 @@ pub async fn open(
             open_embedded(&binary, *transport, timeout, options).await
         }
         Link::External { endpoint, token } => {
-            let wire = retry_until(timeout, || reach(endpoint, token.as_deref())).await?;
-            let connection = Connection::open(wire, Sharing::Shared, options.clone()).await?;
+            let wire = retry_until(timeout, || reach(endpoint, token.as_deref(), timeout)).await?;
+            let place = format!("the app-server at {endpoint}");
+            let connection = initialize(wire, Sharing::Shared, options, timeout, &place).await?;
             Ok(Opened {
                 connection,
                 process: None,
@@ -186,7 +187,7 @@ pub async fn open(
             start,
         } => {
             let endpoint = Endpoint::Unix(socket.clone());
-            let wire = match reach(&endpoint, None).await {
+            let wire = match reach(&endpoint, None, timeout).await {
                 Ok(wire) => wire,
                 Err(error) if is_refusal(&error) => return Err(error),
                 Err(error) if !start => {
@@ -198,14 +199,15 @@ pub async fn open(
                 Err(_) => {
                     let binary = locate_codex(codex_bin.as_deref())?;
                     daemon::start(&binary, timeout).await?;
-                    retry_until(timeout, || reach(&endpoint, None)).await?
+                    retry_until(timeout, || reach(&endpoint, None, timeout)).await?
                 }
             };
-            let connection = Connection::open(wire, Sharing::Shared, options.clone()).await?;
+            let place = format!("the Codex daemon at {}", socket.display());
+            let connection = initialize(wire, Sharing::Shared, options, timeout, &place).await?;
             Ok(Opened {
                 connection,
                 process: None,
-                via: format!("the Codex daemon at {}", socket.display()),
+                via: place,
             })
         }
     }
@@ -244,11 +246,14 @@ async fn open_embedded(
         };
         let (wire, via) = match reach {
             Reach::Unix { socket } => (
-                retry_until(timeout, || transport::websocket_unix(&socket, None)).await,
+                retry_until(timeout, || {
+                    transport::websocket_unix(&socket, None, timeout)
+                })
+                .await,
                 format!("a private Unix socket ({})", socket.display()),
             ),
             Reach::Tcp { url, token } => (
-                transport::websocket_tcp(&url, Some(&token)).await,
+                transport::websocket_tcp(&url, Some(&token), timeout).await,
                 format!("loopback TCP ({url}) with a token"),
             ),
             Reach::Stdio { stdin, stdout } => (
@@ -257,7 +262,10 @@ async fn open_embedded(
             ),
         };
         let connected = match wire {
-            Ok(wire) => Connection::open(wire, Sharing::Exclusive, options.clone()).await,
+            Ok(wire) => {
+                let place = format!("the app-server over {via}");
+                initialize(wire, Sharing::Exclusive, options, timeout, &place).await
+            }
             Err(error) => Err(error),
         };
         return match connected {
@@ -287,13 +295,37 @@ async fn open_embedded(
         .unwrap_or_else(|| CodexError::Start("no link to the app-server was tried".into())))
 }
 
+/// The connection over `wire`, once the app-server answered `initialize`, within `timeout`
+/// (`--connect-timeout`): one that took the connection and never answers is an error, not a
+/// wait as long as a request's. Given up, the connection is dropped with its I/O.
+async fn initialize(
+    wire: Wire,
+    sharing: Sharing,
+    options: &ConnectionOptions,
+    timeout: Duration,
+    place: &str,
+) -> Result<Connection, CodexError> {
+    tokio::time::timeout(timeout, Connection::open(wire, sharing, options.clone()))
+        .await
+        .unwrap_or_else(|_| {
+            Err(CodexError::Start(format!(
+                "{place} did not answer initialize within {:.1}s (--connect-timeout)",
+                timeout.as_secs_f64()
+            )))
+        })
+}
+
 /// Connect to an external endpoint once. A Unix socket must be private to this user (see
 /// [`super::unix_socket`]): one in a directory others control is refused, not retried.
-async fn reach(endpoint: &Endpoint, token: Option<&str>) -> Result<Wire, CodexError> {
+async fn reach(
+    endpoint: &Endpoint,
+    token: Option<&str>,
+    timeout: Duration,
+) -> Result<Wire, CodexError> {
     match endpoint {
-        Endpoint::WebSocket(url) => transport::websocket_tcp(url, token).await,
+        Endpoint::WebSocket(url) => transport::websocket_tcp(url, token, timeout).await,
         Endpoint::Unix(path) => match unix_socket::resolve_private(path) {
-            Ok(real) => transport::websocket_unix(&real, token).await,
+            Ok(real) => transport::websocket_unix(&real, token, timeout).await,
             Err(SocketProblem::Missing(error)) => Err(CodexError::Start(format!(
                 "nothing listens at unix://{}: {error}",
                 path.display()

@@ -12,6 +12,7 @@
 
 use std::path::Path;
 use std::pin::Pin;
+use std::time::Duration;
 
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -45,51 +46,83 @@ pub struct Wire {
 /// deltas per read; a large frame is read in several reads, as before.
 const READ_BUFFER_SIZE: usize = 16 * 1024;
 
-/// The longest line accepted over stdio: tungstenite's default largest message (64 MiB), so
-/// the stdio link takes what a WebSocket link takes (a long thread's history is megabytes).
-const MAX_LINE: usize = 64 << 20;
+/// The largest message taken from the app-server, over any link: a long thread's history
+/// (`thread/read` with its turns) is megabytes. tungstenite's default message limit, and
+/// also its frame limit here (its default 16 MiB frame cut off a 17 MiB history over a
+/// socket while stdio took it, and failed every call in flight with it).
+const MAX_MESSAGE: usize = 64 << 20;
 
 /// A WebSocket over TCP (`ws://HOST:PORT`), with `Authorization: Bearer <token>` if given.
-pub async fn websocket_tcp(url: &str, token: Option<&str>) -> Result<Wire, CodexError> {
+/// Connecting and the upgrade together get at most `timeout`: a server that accepts and
+/// then says nothing is an error, not a wait without end.
+pub async fn websocket_tcp(
+    url: &str,
+    token: Option<&str>,
+    timeout: Duration,
+) -> Result<Wire, CodexError> {
     let request = handshake(url, token)?;
     let address = tcp_address(request.uri());
-    let stream = tokio::net::TcpStream::connect(&address)
-        .await
-        .map_err(|e| {
-            CodexError::Start(format!("cannot connect to the app-server at {url}: {e}"))
-        })?;
-    // Frames are small and each is one JSON-RPC message: send them at once.
-    let _ = stream.set_nodelay(true);
-    let stream = batched(stream.into_std(), url)?;
-    let (socket, _) =
-        tokio_tungstenite::client_async_with_config(request, stream, Some(ws_config()))
+    bounded(url, timeout, async {
+        let stream = tokio::net::TcpStream::connect(&address)
             .await
-            .map_err(|e| connect_error(url, e))?;
-    Ok(websocket(socket))
+            .map_err(|e| {
+                CodexError::Start(format!("cannot connect to the app-server at {url}: {e}"))
+            })?;
+        // Frames are small and each is one JSON-RPC message: send them at once.
+        let _ = stream.set_nodelay(true);
+        let stream = batched(stream.into_std(), url)?;
+        let (socket, _) =
+            tokio_tungstenite::client_async_with_config(request, stream, Some(ws_config()))
+                .await
+                .map_err(|e| connect_error(url, e))?;
+        Ok(websocket(socket))
+    })
+    .await
 }
 
 /// A WebSocket over the Unix socket at `path` (already checked by the caller; see
 /// [`super::unix_socket`]). The app-server wants no token there; one is sent if given (for a
-/// proxy in front of it).
-pub async fn websocket_unix(path: &Path, token: Option<&str>) -> Result<Wire, CodexError> {
+/// proxy in front of it). Connecting and the upgrade together get at most `timeout`.
+pub async fn websocket_unix(
+    path: &Path,
+    token: Option<&str>,
+    timeout: Duration,
+) -> Result<Wire, CodexError> {
     let place = format!("unix://{}", path.display());
-    let stream = tokio::net::UnixStream::connect(path).await.map_err(|e| {
-        CodexError::Start(format!("cannot connect to the app-server at {place}: {e}"))
-    })?;
-    let stream = batched(stream.into_std(), &place)?;
     // The request line needs a host; the app-server ignores it on a Unix socket.
     let request = handshake("ws://localhost/", token)?;
-    let (socket, _) =
-        tokio_tungstenite::client_async_with_config(request, stream, Some(ws_config()))
-            .await
-            .map_err(|e| connect_error(&place, e))?;
-    Ok(websocket(socket))
+    bounded(&place, timeout, async {
+        let stream = tokio::net::UnixStream::connect(path).await.map_err(|e| {
+            CodexError::Start(format!("cannot connect to the app-server at {place}: {e}"))
+        })?;
+        let stream = batched(stream.into_std(), &place)?;
+        let (socket, _) =
+            tokio_tungstenite::client_async_with_config(request, stream, Some(ws_config()))
+                .await
+                .map_err(|e| connect_error(&place, e))?;
+        Ok(websocket(socket))
+    })
+    .await
+}
+
+/// `connect` within `timeout`, or an error naming `place` and the wait.
+async fn bounded(
+    place: &str,
+    timeout: Duration,
+    connect: impl std::future::Future<Output = Result<Wire, CodexError>>,
+) -> Result<Wire, CodexError> {
+    tokio::time::timeout(timeout, connect).await.unwrap_or_else(|_| {
+        Err(CodexError::Start(format!(
+            "the app-server at {place} did not complete the WebSocket upgrade within {:.1}s (is it an app-server?)",
+            timeout.as_secs_f64()
+        )))
+    })
 }
 
 /// JSON lines over a child's stdout (in) and stdin (out).
 pub fn lines(stdout: tokio::process::ChildStdout, stdin: tokio::process::ChildStdin) -> Wire {
-    let incoming = FramedRead::new(stdout, LinesCodec::new_with_max_length(MAX_LINE)).filter_map(
-        |line| async move {
+    let incoming = FramedRead::new(stdout, LinesCodec::new_with_max_length(MAX_MESSAGE))
+        .filter_map(|line| async move {
             match line {
                 // The app-server writes no blank lines; skip any rather than fail on them.
                 Ok(line) if line.trim().is_empty() => None,
@@ -98,8 +131,7 @@ pub fn lines(stdout: tokio::process::ChildStdout, stdin: tokio::process::ChildSt
                     "the app-server's stdout could not be read: {error}"
                 ))),
             }
-        },
-    );
+        });
     let framed = FramedWrite::new(stdin, LinesCodec::new());
     let outgoing = SinkExt::<String>::sink_map_err(framed, |e| {
         format!("the app-server's stdin could not be written: {e}")
@@ -135,7 +167,10 @@ fn batched<S: Into<std::os::fd::OwnedFd>>(
 }
 
 fn ws_config() -> WebSocketConfig {
-    WebSocketConfig::default().read_buffer_size(READ_BUFFER_SIZE)
+    WebSocketConfig::default()
+        .read_buffer_size(READ_BUFFER_SIZE)
+        .max_message_size(Some(MAX_MESSAGE))
+        .max_frame_size(Some(MAX_MESSAGE))
 }
 
 fn handshake(url: &str, token: Option<&str>) -> Result<Handshake, CodexError> {
@@ -228,6 +263,59 @@ mod tests {
             "ws://127.0.0.1:1",
             WsError::Io(refused)
         )));
+    }
+
+    fn private_socket() -> (
+        tempfile::TempDir,
+        std::path::PathBuf,
+        tokio::net::UnixListener,
+    ) {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("app-server.sock");
+        let listener = tokio::net::UnixListener::bind(&path).expect("listen");
+        (dir, path, listener)
+    }
+
+    #[tokio::test]
+    async fn a_server_that_never_upgrades_is_an_error_within_the_timeout() {
+        let (_dir, path, listener) = private_socket();
+        // Takes the connection and says nothing.
+        let silent = tokio::spawn(async move { listener.accept().await });
+        let started = std::time::Instant::now();
+        let Err(error) = websocket_unix(&path, None, Duration::from_millis(300)).await else {
+            panic!("a silent server gave a link");
+        };
+        assert!(started.elapsed() < Duration::from_secs(2));
+        assert!(
+            error
+                .to_string()
+                .contains("did not complete the WebSocket upgrade within 0.3s"),
+            "{error}"
+        );
+        silent.abort();
+    }
+
+    #[tokio::test]
+    async fn a_message_over_16_mib_arrives_whole() {
+        let (_dir, path, listener) = private_socket();
+        let big = "x".repeat(17 << 20);
+        let sent = big.clone();
+        let server = tokio::spawn(async move {
+            let (stream, _) = listener.accept().await.expect("accept");
+            let mut socket = tokio_tungstenite::accept_async(stream)
+                .await
+                .expect("upgrade");
+            socket.send(Message::text(sent)).await.expect("send");
+            // Stay open until the client has read it.
+            let _ = socket.next().await;
+        });
+        let mut wire = websocket_unix(&path, None, Duration::from_secs(5))
+            .await
+            .expect("link");
+        let got = wire.incoming.next().await.expect("a frame").expect("whole");
+        assert_eq!(got.len(), big.len());
+        drop(wire);
+        server.await.expect("server");
     }
 
     #[test]

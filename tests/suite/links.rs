@@ -477,3 +477,75 @@ done"#,
     assert!(log.contains("unexpected argument '--listen'"), "{log}");
     assert!(log.contains("stdio (JSON lines)"), "{log}");
 }
+
+/// An `--app-server-url` that takes the connection but never upgrades it to a WebSocket, or
+/// upgrades it and never answers `initialize`: a call is answered with what is wrong within
+/// `--connect-timeout` (not left waiting without end), and the bridge still ends at once when
+/// its client goes.
+#[tokio::test]
+async fn an_app_server_url_that_never_answers_fails_calls_within_the_connect_timeout() {
+    let model = FakeModel::start().await;
+    let env = CodexEnv::new(&model);
+    // A socket counts as private in a 0700 directory only.
+    let dir = tempfile::tempdir().expect("dir");
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700)).expect("0700");
+    for (upgrades, expected) in [
+        (false, "did not complete the WebSocket upgrade within 1.0s"),
+        (true, "did not answer initialize within 1.0s"),
+    ] {
+        let path = dir.path().join(format!("upgrades-{upgrades}.sock"));
+        let listener = tokio::net::UnixListener::bind(&path).expect("listen");
+        let server = tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                tokio::spawn(async move {
+                    // Held open, and silent from then on.
+                    let _held = if upgrades {
+                        Some(
+                            tokio_tungstenite::accept_async(stream)
+                                .await
+                                .expect("upgrade"),
+                        )
+                    } else {
+                        drop(stream.readable().await);
+                        None
+                    };
+                    std::future::pending::<()>().await;
+                });
+            }
+        });
+        let url = format!("unix://{}", path.display());
+        let bridge = Bridge::start(attached(
+            &env,
+            &[
+                "--app-server-url".into(),
+                url,
+                "--connect-timeout".into(),
+                "1".into(),
+            ],
+        ))
+        .await;
+        let asked = std::time::Instant::now();
+        let result = tokio::time::timeout(
+            Duration::from_secs(20),
+            bridge.call("codex_ask", json!({"prompt": "anyone?"})),
+        )
+        .await
+        .expect("the call was answered");
+        let text = crate::common::bridge::text_of(&result);
+        assert_eq!(result.is_error, Some(true), "{text}");
+        assert!(text.contains(expected), "{text}");
+        assert!(
+            asked.elapsed() < Duration::from_secs(10),
+            "answered after {:?}",
+            asked.elapsed()
+        );
+        let left = std::time::Instant::now();
+        bridge.stop().await;
+        assert!(
+            left.elapsed() < Duration::from_secs(5),
+            "the bridge took {:?} to end after its client left",
+            left.elapsed()
+        );
+        server.abort();
+    }
+}
