@@ -3,7 +3,7 @@
 //! Owns one-turn-at-a-time per thread (the app-server would silently merge a second
 //! `turn/start` into the running turn), finding a turn again by id or by thread, and
 //! forgetting finished turns: after [`KEEP_FINISHED_FOR`], or beyond [`KEEP_FINISHED_MAX`]
-//! (oldest first). Running turns are always kept.
+//! or [`KEEP_FINISHED_BYTES`] (oldest first). Running turns are always kept.
 //!
 //! It also remembers who started each turn (the name a [`super::client::TurnRequest`]
 //! gave), longer than the turns themselves but in memory only and bounded
@@ -20,8 +20,12 @@ use crate::lock::lock;
 
 /// Finished turns are kept at most this long...
 pub const KEEP_FINISHED_FOR: Duration = Duration::from_secs(60 * 60);
-/// ...and at most this many.
+/// ...and at most this many...
 pub const KEEP_FINISHED_MAX: usize = 500;
+/// ...holding at most this much text together (answers, command output, diffs): 500 turns
+/// of 2 MB answers would otherwise keep a gigabyte. The newest finished turn is kept
+/// whatever its size.
+pub const KEEP_FINISHED_BYTES: usize = 64 << 20;
 /// Who started which turn is remembered for this many turns (oldest forgotten first).
 pub const KEEP_OWNERS_MAX: usize = 10_000;
 /// How long a new turn waits for an interrupted one on its thread to end.
@@ -275,12 +279,39 @@ fn prune(inner: &mut Inner, now: Instant) {
             inner.turns.remove(&turn_id);
         }
     }
+    forget_beyond(inner, KEEP_FINISHED_BYTES);
     let Inner {
         turns,
         latest_by_thread,
         ..
     } = inner;
     latest_by_thread.retain(|_, handle| turns.contains_key(&handle.turn_id));
+}
+
+/// Forget the oldest finished turns until those left hold at most `budget` bytes of text;
+/// the newest finished turn is kept whatever its size (its caller may not have read it).
+fn forget_beyond(inner: &mut Inner, budget: usize) {
+    let mut finished: Vec<_> = inner
+        .turns
+        .values()
+        .filter_map(|handle| {
+            let at = handle.finished_at()?;
+            Some((at, handle.turn_id.clone(), handle.text_bytes()))
+        })
+        .collect();
+    let mut held: usize = finished.iter().map(|(_, _, bytes)| bytes).sum();
+    if held <= budget {
+        return;
+    }
+    finished.sort();
+    finished.pop();
+    for (_, turn_id, bytes) in finished {
+        if held <= budget {
+            break;
+        }
+        inner.turns.remove(&turn_id);
+        held -= bytes;
+    }
 }
 
 #[cfg(test)]
@@ -306,6 +337,35 @@ mod tests {
         assert!(inner
             .turns
             .contains_key(&format!("u{}", KEEP_FINISHED_MAX + 49)));
+    }
+
+    #[test]
+    fn finished_turns_are_bounded_in_bytes_and_the_newest_is_kept() {
+        use crate::codex::turn::finished_with_answer;
+        let registry = Registry::default();
+        for n in 0..6 {
+            let answer = "x".repeat(100);
+            registry.register(finished_with_answer(
+                &format!("t{n}"),
+                &format!("u{n}"),
+                &answer,
+            ));
+        }
+        registry.register(TurnHandle::new("t9".into(), "running".into(), false, None));
+        let mut inner = lock(&registry.inner);
+        forget_beyond(&mut inner, 250);
+        let mut kept: Vec<_> = inner.turns.keys().cloned().collect();
+        kept.sort();
+        assert_eq!(
+            kept,
+            ["running", "u4", "u5"],
+            "the newest finished, and running ones"
+        );
+        // One turn over the whole budget is still kept while it is the newest.
+        forget_beyond(&mut inner, 10);
+        let mut kept: Vec<_> = inner.turns.keys().cloned().collect();
+        kept.sort();
+        assert_eq!(kept, ["running", "u5"]);
     }
 
     #[test]

@@ -302,6 +302,25 @@ impl TurnHandle {
         *crate::lock::lock(&self.finished_at)
     }
 
+    /// About how many bytes of text the turn holds (its messages, commands' output and
+    /// diffs): what keeping it after it ended costs.
+    pub fn text_bytes(&self) -> usize {
+        let state = self.lock();
+        let messages: usize = state.messages.iter().map(|(_, text)| text.len()).sum();
+        let commands: usize = state
+            .commands
+            .iter()
+            .map(|(_, command)| command.command.len() + command.output.len())
+            .sum();
+        let files: usize = state
+            .file_changes
+            .iter()
+            .flat_map(|(_, files)| files)
+            .map(|file| file.path.len() + file.diff.len())
+            .sum();
+        messages + commands + files
+    }
+
     /// The latest activity line and the length of the answer so far (characters).
     pub fn progress(&self) -> (String, usize) {
         let state = self.lock();
@@ -760,6 +779,22 @@ impl Drop for TurnDriver {
 }
 
 /// Fold one event into the state. Returns true when the turn is over.
+/// A finished turn whose answer is `text` (for tests of what keeping turns costs).
+#[cfg(test)]
+pub(crate) fn finished_with_answer(thread: &str, turn: &str, text: &str) -> Arc<TurnHandle> {
+    let handle = TurnHandle::new(thread.into(), turn.into(), false, None);
+    apply_event(
+        &handle,
+        TurnEvent::AgentMessageDelta {
+            turn_id: turn.into(),
+            item_id: "answer".into(),
+            delta: text.into(),
+        },
+    );
+    handle.fail("done".into());
+    handle
+}
+
 fn apply_event(handle: &TurnHandle, event: TurnEvent) -> bool {
     if let TurnEvent::AgentMessageDelta { item_id, delta, .. } = event {
         // The hot path of a streamed answer: one lock, and a signal only when asked for.
