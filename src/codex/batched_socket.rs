@@ -16,7 +16,8 @@
 //! so incoming frames never wake the reactor.
 
 use std::fs::File;
-use std::io::{self, Read};
+use std::io;
+use std::io::Read as _;
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
@@ -82,36 +83,47 @@ fn read_batches(mut socket: File, sender: &mpsc::Sender<io::Result<Vec<u8>>>) {
         };
         dense = if waited < DENSE_WAIT { dense + 1 } else { 0 };
         let mut batch = Vec::new();
-        let ended = loop {
+        let outcome = loop {
             match socket.read(&mut buffer) {
-                Ok(0) => break Ok(true),
+                Ok(0) => break Outcome::End,
                 Ok(read) => {
                     batch.extend_from_slice(&buffer[..read]);
                     if batch.len() >= READ_CHUNK {
-                        break Ok(false);
+                        break Outcome::More;
                     }
                 }
-                Err(error) if error.kind() == io::ErrorKind::WouldBlock => break Ok(false),
+                Err(error) if error.kind() == io::ErrorKind::WouldBlock => break Outcome::Drained,
                 Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
-                Err(error) => break Err(error),
+                Err(error) => break Outcome::Failed(error),
             }
         };
         if !batch.is_empty() && sender.blocking_send(Ok(batch)).is_err() {
             return;
         }
-        match ended {
-            Ok(false) => {}
+        match outcome {
+            // Resting only pays when the socket was emptied; with more waiting (a message
+            // of megabytes) read on at once.
+            Outcome::Drained if dense >= DENSE_AFTER => std::thread::sleep(DENSE_REST),
+            Outcome::Drained | Outcome::More => {}
             // The end of the stream: dropping the sender tells the connection.
-            Ok(true) => return,
-            Err(error) => {
+            Outcome::End => return,
+            Outcome::Failed(error) => {
                 let _ = sender.blocking_send(Err(error));
                 return;
             }
         }
-        if dense >= DENSE_AFTER {
-            std::thread::sleep(DENSE_REST);
-        }
     }
+}
+
+/// How one turn of reading ended.
+enum Outcome {
+    /// Nothing more to read for now.
+    Drained,
+    /// A full batch taken, and maybe more waiting.
+    More,
+    /// The peer closed the socket.
+    End,
+    Failed(io::Error),
 }
 
 /// Blocks until the socket has something to read (data, its end or an error); returns how
