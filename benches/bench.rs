@@ -1505,7 +1505,9 @@ impl HttpBridge {
         for _ in 0..400 {
             let said = std::fs::read_to_string(&log).unwrap_or_default();
             url = said
-                .lines()
+                // Whole lines only: one being written may not hold the whole address yet.
+                .split_inclusive('\n')
+                .filter(|line| line.ends_with('\n'))
                 .find_map(|line| line.split("serving MCP over HTTP at ").nth(1))
                 .map(|url| url.trim().to_string());
             if url.is_some() {

@@ -354,7 +354,9 @@ pub async fn listening_url(stderr_path: &Path) -> String {
     for _ in 0..400 {
         let log = std::fs::read_to_string(stderr_path).unwrap_or_default();
         if let Some(url) = log
-            .lines()
+            // Whole lines only: one being written may not hold the whole address yet.
+            .split_inclusive('\n')
+            .filter(|line| line.ends_with('\n'))
             .find_map(|line| line.split("serving MCP over HTTP at ").nth(1))
         {
             return url.trim().to_string();

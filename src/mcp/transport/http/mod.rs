@@ -131,9 +131,15 @@ pub async fn serve(
     let local = listener
         .local_addr()
         .map_err(|e| format!("cannot read the address listened on: {e}"))?;
-    // These two lines are what an operator needs; they never hold the token itself.
-    eprintln!("codex-bridge: serving MCP over HTTP at http://{local}{PATH}");
-    eprintln!("codex-bridge: {}", describe_tokens(&tokens, &source));
+    // These two lines are what an operator needs; they never hold the token itself. Each
+    // goes out in one write: a supervisor reading the address never sees half of it.
+    say(&format!(
+        "codex-bridge: serving MCP over HTTP at http://{local}{PATH}\n"
+    ));
+    say(&format!(
+        "codex-bridge: {}\n",
+        describe_tokens(&tokens, &source)
+    ));
 
     let client = server.bridge.client.clone();
     let warm = client.clone();
@@ -269,4 +275,10 @@ impl Drop for SessionMark {
         let now = self.open.fetch_sub(1, Ordering::SeqCst) - 1;
         tracing::debug!(open = now, "MCP session ended");
     }
+}
+
+/// One line to stderr in a single write (`eprintln!` writes its pieces one by one).
+fn say(line: &str) {
+    use std::io::Write;
+    let _ = std::io::stderr().lock().write_all(line.as_bytes());
 }
