@@ -182,24 +182,23 @@ fn finish(url: &str, all_ok: bool, token_from: Option<&str>) -> Exit {
     }
 }
 
+/// An error and its sources, outermost first.
+fn chain<'a>(
+    error: &'a (dyn std::error::Error + 'static),
+) -> impl Iterator<Item = &'a (dyn std::error::Error + 'static)> {
+    std::iter::successors(Some(error), |error| error.source())
+}
+
 /// Every message in an error's chain, outermost first (what the checks search).
 fn causes(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut chain = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        chain.push_str(": ");
-        chain.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    chain
+    chain(error)
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(": ")
 }
 
 /// The innermost message of an error's chain ("Connection refused (os error 111)"): the
 /// outer ones are the HTTP client's layers, named by their Rust types.
 fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut root: &(dyn std::error::Error + 'static) = error;
-    while let Some(cause) = root.source() {
-        root = cause;
-    }
-    root.to_string()
+    chain(error).last().unwrap_or(error).to_string()
 }

@@ -260,26 +260,14 @@ fn busy(thread_id: &str, turn_id: Option<&str>) -> CodexError {
 }
 
 /// Drop finished turns older than [`KEEP_FINISHED_FOR`], then the oldest finished ones
-/// beyond [`KEEP_FINISHED_MAX`]. Running turns are always kept.
+/// beyond [`KEEP_FINISHED_MAX`] or [`KEEP_FINISHED_BYTES`]. Running turns are always kept.
 fn prune(inner: &mut Inner, now: Instant) {
     inner.turns.retain(|_, handle| {
         handle
             .finished_at()
             .is_none_or(|finished| now.duration_since(finished) < KEEP_FINISHED_FOR)
     });
-    if inner.turns.len() >= KEEP_FINISHED_MAX {
-        let mut finished: Vec<_> = inner
-            .turns
-            .values()
-            .filter_map(|handle| handle.finished_at().map(|at| (at, handle.turn_id.clone())))
-            .collect();
-        finished.sort();
-        let excess = inner.turns.len() + 1 - KEEP_FINISHED_MAX;
-        for (_, turn_id) in finished.into_iter().take(excess) {
-            inner.turns.remove(&turn_id);
-        }
-    }
-    forget_beyond(inner, KEEP_FINISHED_BYTES);
+    forget_oldest(inner, KEEP_FINISHED_MAX, KEEP_FINISHED_BYTES);
     let Inner {
         turns,
         latest_by_thread,
@@ -288,9 +276,10 @@ fn prune(inner: &mut Inner, now: Instant) {
     latest_by_thread.retain(|_, handle| turns.contains_key(&handle.turn_id));
 }
 
-/// Forget the oldest finished turns until those left hold at most `budget` bytes of text;
-/// the newest finished turn is kept whatever its size (its caller may not have read it).
-fn forget_beyond(inner: &mut Inner, budget: usize) {
+/// Forget the oldest finished turns: enough to leave room for one more turn within
+/// `keep_max`, then more until those left hold at most `budget` bytes of text. The newest
+/// finished turn is not forgotten for its size (its caller may not have read it).
+fn forget_oldest(inner: &mut Inner, keep_max: usize, budget: usize) {
     let mut finished: Vec<_> = inner
         .turns
         .values()
@@ -299,11 +288,14 @@ fn forget_beyond(inner: &mut Inner, budget: usize) {
             Some((at, handle.turn_id.clone(), handle.text_bytes()))
         })
         .collect();
-    let mut held: usize = finished.iter().map(|(_, _, bytes)| bytes).sum();
-    if held <= budget {
-        return;
-    }
     finished.sort();
+    let excess = (inner.turns.len() + 1)
+        .saturating_sub(keep_max)
+        .min(finished.len());
+    for (_, turn_id, _) in finished.drain(..excess) {
+        inner.turns.remove(&turn_id);
+    }
+    let mut held: usize = finished.iter().map(|(_, _, bytes)| bytes).sum();
     finished.pop();
     for (_, turn_id, bytes) in finished {
         if held <= budget {
@@ -353,7 +345,7 @@ mod tests {
         }
         registry.register(TurnHandle::new("t9".into(), "running".into(), false, None));
         let mut inner = lock(&registry.inner);
-        forget_beyond(&mut inner, 250);
+        forget_oldest(&mut inner, KEEP_FINISHED_MAX, 250);
         let mut kept: Vec<_> = inner.turns.keys().cloned().collect();
         kept.sort();
         assert_eq!(
@@ -362,7 +354,7 @@ mod tests {
             "the newest finished, and running ones"
         );
         // One turn over the whole budget is still kept while it is the newest.
-        forget_beyond(&mut inner, 10);
+        forget_oldest(&mut inner, KEEP_FINISHED_MAX, 10);
         let mut kept: Vec<_> = inner.turns.keys().cloned().collect();
         kept.sort();
         assert_eq!(kept, ["running", "u5"]);

@@ -70,12 +70,7 @@ pub async fn websocket_tcp(
             })?;
         // Frames are small and each is one JSON-RPC message: send them at once.
         let _ = stream.set_nodelay(true);
-        let stream = batched(stream.into_std(), url)?;
-        let (socket, _) =
-            tokio_tungstenite::client_async_with_config(request, stream, Some(ws_config()))
-                .await
-                .map_err(|e| connect_error(url, e))?;
-        Ok(websocket(socket))
+        upgrade(request, stream.into_std(), url).await
     })
     .await
 }
@@ -95,12 +90,7 @@ pub async fn websocket_unix(
         let stream = tokio::net::UnixStream::connect(path).await.map_err(|e| {
             CodexError::Start(format!("cannot connect to the app-server at {place}: {e}"))
         })?;
-        let stream = batched(stream.into_std(), &place)?;
-        let (socket, _) =
-            tokio_tungstenite::client_async_with_config(request, stream, Some(ws_config()))
-                .await
-                .map_err(|e| connect_error(&place, e))?;
-        Ok(websocket(socket))
+        upgrade(request, stream.into_std(), &place).await
     })
     .await
 }
@@ -152,18 +142,25 @@ fn tcp_address(uri: &tokio_tungstenite::tungstenite::http::Uri) -> String {
     )
 }
 
-/// The socket handed to a reader thread of its own ([`BatchedSocket`]).
-fn batched<S: Into<std::os::fd::OwnedFd>>(
+/// The WebSocket upgrade over a connected socket, read from then on by a thread of its own
+/// ([`BatchedSocket`]).
+async fn upgrade<S: Into<std::os::fd::OwnedFd>>(
+    request: Handshake,
     socket: std::io::Result<S>,
     place: &str,
-) -> Result<BatchedSocket, CodexError> {
-    socket
+) -> Result<Wire, CodexError> {
+    let stream = socket
         .and_then(|socket| BatchedSocket::new(socket.into()))
         .map_err(|e| {
             CodexError::Start(format!(
                 "cannot set up the link to the app-server at {place}: {e}"
             ))
-        })
+        })?;
+    let (socket, _) =
+        tokio_tungstenite::client_async_with_config(request, stream, Some(ws_config()))
+            .await
+            .map_err(|e| connect_error(place, e))?;
+    Ok(websocket(socket))
 }
 
 fn ws_config() -> WebSocketConfig {

@@ -778,7 +778,6 @@ impl Drop for TurnDriver {
     }
 }
 
-/// Fold one event into the state. Returns true when the turn is over.
 /// A finished turn whose answer is `text` (for tests of what keeping turns costs).
 #[cfg(test)]
 pub(crate) fn finished_with_answer(thread: &str, turn: &str, text: &str) -> Arc<TurnHandle> {
@@ -795,6 +794,7 @@ pub(crate) fn finished_with_answer(thread: &str, turn: &str, text: &str) -> Arc<
     handle
 }
 
+/// Fold one event into the state. Returns true when the turn is over.
 fn apply_event(handle: &TurnHandle, event: TurnEvent) -> bool {
     if let TurnEvent::AgentMessageDelta { item_id, delta, .. } = event {
         // The hot path of a streamed answer: one lock, and a signal only when asked for.

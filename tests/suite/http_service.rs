@@ -713,14 +713,15 @@ async fn doctor_checks_a_running_bridge_and_prints_the_three_http_configurations
     let wrong = tempfile::tempdir().expect("dir");
     let file = wrong.path().join("tokens");
     write_token_file(&file, &[]);
-    let refused = doctor(vec![
-        "--http".into(),
-        endpoint.url.clone(),
-        "--http-token-file".into(),
-        file.display().to_string(),
-    ])
-    .await
-    .expect("doctor");
+    let with_wrong_token = || {
+        doctor(vec![
+            "--http".into(),
+            endpoint.url.clone(),
+            "--http-token-file".into(),
+            file.display().to_string(),
+        ])
+    };
+    let refused = with_wrong_token().await.expect("doctor");
     assert!(!refused.status.success());
     let printed = String::from_utf8_lossy(&refused.stdout);
     assert!(
@@ -729,14 +730,7 @@ async fn doctor_checks_a_running_bridge_and_prints_the_three_http_configurations
     );
     bridge.stop().await;
     // Nobody listening: said in words, without the HTTP client's Rust types or its log.
-    let gone = doctor(vec![
-        "--http".into(),
-        endpoint.url.clone(),
-        "--http-token-file".into(),
-        file.display().to_string(),
-    ])
-    .await
-    .expect("doctor");
+    let gone = with_wrong_token().await.expect("doctor");
     assert!(!gone.status.success());
     let printed = format!(
         "{}{}",
