@@ -85,9 +85,12 @@ async fn check_bridge(url: &str, token: &str) -> Check {
             };
             let chain = causes(inner);
             let fix = if chain.contains("401") || chain.to_lowercase().contains("auth") {
-                "the bridge refused the token: use the token file the bridge printed when it started (or the agent's line of its --http-token-file)"
+                "the bridge refused the token: use the token file the bridge printed when it started (or the agent's line of its --http-token-file)".to_string()
             } else {
-                "start it with `codex-bridge serve --http 127.0.0.1:8765` (as a user service: see the README), and check the URL ends in /mcp"
+                format!(
+                    "start it with `codex-bridge serve --http {}` (as a user service: see the README), and check the URL ends in /mcp",
+                    listen_address(url)
+                )
             };
             return Check::problem(
                 "HTTP bridge",
@@ -180,6 +183,21 @@ fn finish(url: &str, all_ok: bool, token_from: Option<&str>) -> Exit {
         println!("\nsome checks found problems (see PROBLEM lines above)");
         Exit::TurnFailed
     }
+}
+
+/// The `HOST:PORT` a bridge serving `url` listens on (`serve --http`'s argument), or the
+/// usual one when `url` does not say.
+fn listen_address(url: &str) -> String {
+    url::Url::parse(url)
+        .ok()
+        .and_then(|url| {
+            Some(format!(
+                "{}:{}",
+                url.host_str()?,
+                url.port_or_known_default()?
+            ))
+        })
+        .unwrap_or_else(|| "127.0.0.1:8765".to_string())
 }
 
 /// An error and its sources, outermost first.

@@ -742,4 +742,13 @@ async fn doctor_checks_a_running_bridge_and_prints_the_three_http_configurations
         "{printed}"
     );
     assert!(!printed.contains("rmcp::"), "{printed}");
+    // The fix starts a bridge where the URL points.
+    let authority = endpoint
+        .url
+        .trim_start_matches("http://")
+        .trim_end_matches("/mcp");
+    assert!(
+        printed.contains(&format!("codex-bridge serve --http {authority}`")),
+        "{printed}"
+    );
 }
